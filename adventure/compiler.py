@@ -1,0 +1,608 @@
+"""YAML text to the compiled story form, with every mistake located.
+
+Pure: it is handed file names and their text, and returns the compiled dict
+and a list of diagnostics. YAML is composed (never constructed) with PyYAML's
+safe C loader so every node keeps its line and column; only the standard
+scalar, sequence and mapping tags are accepted.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+
+import yaml
+
+from .errors import Diagnostic
+from .expr import BOOL, INT, STR, ExprError, Parser
+
+try:
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+MAX_NODES = 2_000_000   # node visits per file, counting every alias use
+MAX_DEPTH = 64
+ID_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_TAG = "tag:yaml.org,2002:"
+ALLOWED_TAGS = {_TAG + t for t in ("str", "int", "bool", "null", "float", "map", "seq", "timestamp")}
+TYPES = ("bool", "int", "str")
+ZERO = {"bool": False, "int": 0, "str": ""}
+
+MANIFEST_KEYS = {"id", "title", "subtitle", "version", "start", "speakers", "variables", "author",
+                 "description"}
+VARIABLE_KEYS = {"type", "default", "min", "max", "values", "doc"}
+FILE_KEYS = {"chapter", "scenes", "blocks"}
+SCENE_KEYS = {"title", "chapter", "text", "do", "choices", "ending"}
+CHOICE_KEYS = {"text", "goto", "id", "if", "do", "once", "fallback"}
+ITEM_KEYS = {"text", "if", "else", "speaker", "block"}
+
+_constructor = yaml.constructor.SafeConstructor()
+
+
+class Compiler:
+    """Collects diagnostics while turning one story's files into compiled form."""
+
+    def __init__(self):
+        self.diagnostics: list[Diagnostic] = []
+
+    # -- reporting -------------------------------------------------------------
+    def error(self, path, where, message, code, offset=0, severity="error"):
+        line, column = _position(where, offset)
+        self.diagnostics.append(Diagnostic(path, line, column, severity, message, code))
+
+    @property
+    def failed(self) -> bool:
+        return any(d.severity == "error" for d in self.diagnostics)
+
+    # -- YAML ------------------------------------------------------------------
+    def compose(self, path, text):
+        try:
+            node = yaml.compose(text, Loader=_Loader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            problem = exc.problem or exc.context or "invalid YAML"
+            self.error(path, mark, f"YAML: {problem}", "E001")
+            return None
+        except yaml.YAMLError as exc:
+            self.error(path, None, f"YAML: {exc}", "E001")
+            return None
+        except (RecursionError, MemoryError):
+            self.error(path, None, "YAML nested too deeply", "E030")
+            return None
+        if node is None:
+            return None
+        if not self._vet(path, node):
+            return None
+        return node
+
+    def _vet(self, path, root) -> bool:
+        """Refuse odd tags, alias bombs and deep nesting before reading values."""
+        stack = [(root, 1)]
+        visits = 0
+        while stack:
+            node, depth = stack.pop()
+            visits += 1
+            if visits > MAX_NODES:
+                self.error(path, root, f"the document expands to more than {MAX_NODES:,} nodes "
+                                       "(aliases used too often?)", "E030")
+                return False
+            if depth > MAX_DEPTH:
+                self.error(path, node, f"nested more than {MAX_DEPTH} levels deep", "E030")
+                return False
+            if node.tag not in ALLOWED_TAGS:
+                self.error(path, node, f"tag {node.tag!r} is not allowed (only plain YAML values)", "E002")
+                return False
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    stack.append((key, depth + 1))
+                    stack.append((value, depth + 1))
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend((item, depth + 1) for item in node.value)
+        return True
+
+    def mapping(self, path, node, what, allowed=None):
+        """Return {key: (key_node, value_node)} or None, reporting bad shapes."""
+        if not isinstance(node, yaml.MappingNode):
+            self.error(path, node, f"{what} should be a mapping (key: value), not {_kind(node)}", "E003")
+            return None
+        out = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.error(path, key_node, f"a key in {what} must be plain text", "E003")
+                continue
+            key = key_node.value
+            if key in out:
+                self.error(path, key_node, f"duplicate key {key!r} in {what}", "E006")
+                continue
+            if allowed is not None and key not in allowed:
+                hint = difflib.get_close_matches(key, sorted(allowed), n=1)
+                more = f"; did you mean {hint[0]!r}?" if hint else f" (allowed: {', '.join(sorted(allowed))})"
+                self.error(path, key_node, f"unknown key {key!r} in {what}{more}", "E005")
+                continue
+            out[key] = (key_node, value_node)
+        return out
+
+    def string(self, path, node, what):
+        if not isinstance(node, yaml.ScalarNode) or node.tag == _TAG + "null":
+            self.error(path, node, f"{what} should be text, not {_kind(node)}", "E003")
+            return None
+        return node.value
+
+    def value(self, path, node, what):
+        """A typed scalar (bool, int, str), or None after reporting."""
+        if not isinstance(node, yaml.ScalarNode):
+            self.error(path, node, f"{what} should be a single value, not {_kind(node)}", "E003")
+            return None
+        if node.tag in (_TAG + "str", _TAG + "timestamp"):
+            return node.value
+        try:
+            value = _constructor.construct_object(node)
+        except (yaml.YAMLError, ValueError, OverflowError):
+            self.error(path, node, f"{what}: cannot read {node.value!r}", "E003")
+            return None
+        if type(value) not in (bool, int, str):
+            self.error(path, node, f"{what} should be true/false, a whole number or text, "
+                                   f"not {node.value!r}", "E003")
+            return None
+        return value
+
+    def flag(self, path, node, what):
+        value = self.value(path, node, what)
+        if value is None:
+            return False
+        if type(value) is not bool:
+            self.error(path, node, f"{what} should be true or false", "E003")
+            return False
+        return value
+
+    # -- the manifest --------------------------------------------------------------
+    def manifest(self, path, text):
+        node = self.compose(path, text)
+        if node is None:
+            if not self.failed:
+                self.error(path, None, "the manifest is empty", "E004")
+            return None
+        fields = self.mapping(path, node, "the manifest", MANIFEST_KEYS)
+        if fields is None:
+            return None
+        out = {"path": path}
+        for key in ("id", "title", "start"):
+            if key not in fields:
+                self.error(path, node, f"the manifest needs `{key}`", "E004")
+                continue
+            out[key] = self.string(path, fields[key][1], key)
+            out[key + "_node"] = fields[key][1]
+        for key in ("version", "subtitle", "author", "description"):
+            if key in fields:
+                out[key] = self.string(path, fields[key][1], key)
+        out.setdefault("version", "0")
+        if isinstance(out.get("id"), str) and not re.match(r"[A-Za-z0-9_.-]+\Z", out["id"]):
+            self.error(path, fields["id"][1], "the story id may hold letters, digits, '.', '_' and '-'", "E003")
+        out["variables"] = self.variables(path, fields["variables"][1]) if "variables" in fields else {}
+        out["speakers"] = self.speakers(path, fields["speakers"][1]) if "speakers" in fields else {}
+        return out
+
+    def variables(self, path, node):
+        decls = self.mapping(path, node, "variables")
+        out = {}
+        for name, (key_node, spec_node) in (decls or {}).items():
+            if not ID_RE.match(name) or name in ("true", "false", "True", "False", "visited", "toggle"):
+                self.error(path, key_node, f"{name!r} cannot be a variable name", "E018")
+                continue
+            spec = self.variable(path, name, spec_node)
+            if spec is not None:
+                spec["loc"] = [path, key_node.start_mark.line + 1, key_node.start_mark.column + 1]
+                out[name] = spec
+        return out
+
+    def variable(self, path, name, node):
+        if isinstance(node, yaml.ScalarNode):  # shorthand: `name: default`
+            value = self.value(path, node, f"variable {name}")
+            if value is None:
+                return None
+            return {"type": _type_name(value), "default": value}
+        fields = self.mapping(path, node, f"variable {name}", VARIABLE_KEYS)
+        if fields is None:
+            return None
+        if "type" not in fields:
+            self.error(path, node, f"variable {name} needs a `type` (bool, int or str)", "E018")
+            return None
+        typ = self.string(path, fields["type"][1], "type")
+        if typ not in TYPES:
+            self.error(path, fields["type"][1], f"variable {name}: type must be bool, int or str, not {typ!r}",
+                       "E018")
+            return None
+        spec = {"type": typ}
+        default = ZERO[typ]
+        if "default" in fields:
+            d = fields["default"][1]
+            default = self.string(path, d, "default") if typ == STR else self.value(path, d, "default")
+            if default is not None and _type_name(default) != typ:
+                self.error(path, d, f"variable {name} is a {typ}; its default {d.value!r} is not", "E018")
+                default = ZERO[typ]
+        spec["default"] = ZERO[typ] if default is None else default
+        for bound in ("min", "max"):
+            if bound in fields:
+                b = self.value(path, fields[bound][1], bound)
+                if typ != INT or type(b) is not int:
+                    self.error(path, fields[bound][1], f"`{bound}` is for int variables, a whole number",
+                               "E018")
+                else:
+                    spec[bound] = b
+        if "min" in spec and "max" in spec and spec["min"] > spec["max"]:
+            self.error(path, node, f"variable {name}: min is greater than max", "E018")
+        elif typ == INT and not spec.get("min", default) <= default <= spec.get("max", default):
+            self.error(path, fields["default"][1], f"variable {name}: default {default} is outside min/max", "E018")
+        if "values" in fields:
+            vnode = fields["values"][1]
+            if typ != STR or not isinstance(vnode, yaml.SequenceNode):
+                self.error(path, vnode, "`values` is a list, for str variables", "E018")
+            else:
+                values = [self.string(path, v, "a value") for v in vnode.value]
+                spec["values"] = [v for v in values if v is not None]
+                if spec["default"] not in spec["values"]:
+                    self.error(path, vnode, f"variable {name}: default {spec['default']!r} is not in its values",
+                               "E018")
+        if "doc" in fields:
+            spec["doc"] = self.string(path, fields["doc"][1], "doc")
+        return spec
+
+    def speakers(self, path, node):
+        fields = self.mapping(path, node, "speakers")
+        out = {}
+        for sid, (key_node, spec_node) in (fields or {}).items():
+            if isinstance(spec_node, yaml.ScalarNode):
+                out[sid] = {"name": spec_node.value, "style": ""}
+                continue
+            spec = self.mapping(path, spec_node, f"speaker {sid}", {"name", "style"})
+            if spec is None:
+                continue
+            out[sid] = {
+                "name": self.string(path, spec["name"][1], "name") if "name" in spec else sid,
+                "style": self.string(path, spec["style"][1], "style") if "style" in spec else "",
+            }
+        return out
+
+    # -- scene files --------------------------------------------------------------
+    def scene_file(self, path, text, scenes, blocks):
+        """Record the scenes and blocks of one file: id -> (path, key node, node, chapter)."""
+        node = self.compose(path, text)
+        if node is None:
+            return
+        fields = self.mapping(path, node, "a scene file", FILE_KEYS)
+        if fields is None:
+            return
+        chapter = self.string(path, fields["chapter"][1], "chapter") if "chapter" in fields else None
+        if "scenes" in fields:
+            for sid, (key_node, scene_node) in (self.mapping(path, fields["scenes"][1], "scenes") or {}).items():
+                if not ID_RE.match(sid):
+                    self.error(path, key_node, f"scene id {sid!r}: use letters, digits and _", "E003")
+                elif sid in scenes:
+                    first = scenes[sid]
+                    self.error(path, key_node, f"duplicate scene id {sid!r} (first at {first[0]}:"
+                                               f"{first[1].start_mark.line + 1})", "E010")
+                else:
+                    scenes[sid] = (path, key_node, scene_node, chapter)
+        elif "blocks" not in fields:
+            self.error(path, node, "a scene file needs `scenes`", "E004")
+        if "blocks" in fields:
+            for name, (key_node, block_node) in (self.mapping(path, fields["blocks"][1], "blocks") or {}).items():
+                if name in blocks:
+                    self.error(path, key_node, f"duplicate block {name!r}", "E010")
+                else:
+                    blocks[name] = (path, key_node, block_node)
+
+    # -- the whole story -----------------------------------------------------------
+    def story(self, manifest_file, scene_files):
+        """manifest_file = (path, text); scene_files = [(path, text)]. Return compiled or None."""
+        manifest = self.manifest(*manifest_file)
+        raw_scenes, raw_blocks = {}, {}
+        for path, text in scene_files:
+            self.scene_file(path, text, raw_scenes, raw_blocks)
+        if manifest is None:
+            return None
+        variables = manifest["variables"]
+        self.parser = Parser({n: s["type"] for n, s in variables.items()}, raw_scenes,
+                             {n: s["values"] for n, s in variables.items() if "values" in s})
+        self.speaker_ids = manifest["speakers"]
+        self.raw_blocks, self.blocks, self.expanding = raw_blocks, {}, set()
+        self.scene_ids = raw_scenes
+        scenes = {}
+        for sid, (path, key_node, node, chapter) in raw_scenes.items():
+            scene = self.scene(path, sid, key_node, node, chapter)
+            if scene is not None:
+                scenes[sid] = scene
+        for name in raw_blocks:
+            self.block(name, None, None)
+        start = manifest.get("start")
+        if isinstance(start, str) and start not in raw_scenes:
+            self.error(manifest["path"], manifest.get("start_node"),
+                       f"the start scene {start!r} does not exist{self._hint(start)}", "E011")
+        if not raw_scenes and not self.failed:
+            self.error(manifest["path"], None, "the story has no scenes", "E004")
+        return {
+            "id": manifest.get("id") or "story",
+            "title": manifest.get("title") or "",
+            "subtitle": manifest.get("subtitle") or "",
+            "version": manifest.get("version") or "0",
+            "start": start,
+            "manifest": manifest["path"],
+            "variables": variables,
+            "speakers": manifest["speakers"],
+            "scenes": scenes,
+        }
+
+    def _hint(self, sid):
+        hint = difflib.get_close_matches(sid, list(self.scene_ids), n=1)
+        return f"; did you mean {hint[0]!r}?" if hint else ""
+
+    def scene(self, path, sid, key_node, node, chapter):
+        fields = self.mapping(path, node, f"scene {sid}", SCENE_KEYS)
+        if fields is None:
+            return None
+        out = {"file": path, "loc": [key_node.start_mark.line + 1, key_node.start_mark.column + 1]}
+        if "title" in fields:
+            out["title"] = self.string(path, fields["title"][1], "title")
+        if "chapter" in fields:
+            chapter = self.string(path, fields["chapter"][1], "chapter")
+        if chapter:
+            out["chapter"] = chapter
+        out["text"] = self.text(path, fields["text"][1]) if "text" in fields else []
+        if "do" in fields:
+            out["do"] = self.effects(path, fields["do"][1])
+        ending = "ending" in fields and self.flag(path, fields["ending"][1], "ending")
+        if ending:
+            out["ending"] = True
+        choices = []
+        if "choices" in fields:
+            cnode = fields["choices"][1]
+            if not isinstance(cnode, yaml.SequenceNode):
+                self.error(path, cnode, f"choices of {sid} should be a list", "E003")
+            else:
+                seen = {}
+                for item in cnode.value:
+                    choice = self.choice(path, sid, item)
+                    if choice is None:
+                        continue
+                    if choice["id"] in seen:
+                        self.error(path, item, f"duplicate choice id {choice['id']!r} in scene {sid} "
+                                               f"(give one an explicit `id:`)", "E012")
+                        continue
+                    seen[choice["id"]] = True
+                    choices.append(choice)
+            if ending and isinstance(cnode, yaml.SequenceNode) and cnode.value:
+                self.error(path, fields["ending"][0], f"scene {sid} is an ending but has choices", "E022")
+        out["choices"] = choices
+        return out
+
+    def choice(self, path, sid, node):
+        fields = self.mapping(path, node, f"a choice in {sid}", CHOICE_KEYS)
+        if fields is None:
+            return None
+        fallback = "fallback" in fields and self.flag(path, fields["fallback"][1], "fallback")
+        if "goto" not in fields:
+            self.error(path, node, f"a choice in {sid} needs `goto`", "E004")
+            return None
+        target = self.string(path, fields["goto"][1], "goto")
+        if target is None:
+            return None
+        if target not in self.scene_ids:
+            self.error(path, fields["goto"][1], f"unknown target scene {target!r}{self._hint(target)}", "E011")
+        out = {"goto": target, "loc": _loc(node)}
+        cid = target
+        if "id" in fields:
+            cid = self.string(path, fields["id"][1], "id")
+            if cid is None or not ID_RE.match(cid):
+                self.error(path, fields["id"][1], f"choice id {cid!r}: use letters, digits and _", "E003")
+                return None
+        out["id"] = cid
+        if "text" in fields:
+            text = self.string(path, fields["text"][1], "choice text")
+            out["text"] = self.template(path, fields["text"][1], text) if text is not None else [""]
+        elif fallback:
+            out["text"] = [""]
+        else:
+            self.error(path, node, f"a choice in {sid} needs `text`", "E004")
+            out["text"] = [""]
+        if "if" in fields:
+            cond = self.condition(path, fields["if"][1])
+            if cond is not None:
+                out["if"] = cond
+                out["if_loc"] = _loc(fields["if"][1])
+        if "do" in fields:
+            out["do"] = self.effects(path, fields["do"][1])
+        if "once" in fields and self.flag(path, fields["once"][1], "once"):
+            out["once"] = True
+        if fallback:
+            out["fallback"] = True
+        return out
+
+    # -- expressions ------------------------------------------------------------
+    def condition(self, path, node):
+        if isinstance(node, yaml.ScalarNode) and node.tag == _TAG + "bool":
+            return ["c", node.value.lower() in ("true", "yes", "on")]
+        source = self.string(path, node, "a condition")
+        if source is None:
+            return None
+        try:
+            tree, _ = self.parser.expression(source, BOOL)
+        except ExprError as exc:
+            self.error(path, node, exc.message, exc.code, _offset(node, exc.offset))
+            return None
+        return tree
+
+    def effects(self, path, node):
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        out = []
+        for item in items:
+            source = self.string(path, item, "an effect")
+            if source is None:
+                continue
+            try:
+                kind, name, tree = self.parser.effect(source)
+            except ExprError as exc:
+                self.error(path, item, exc.message, exc.code, _offset(item, exc.offset))
+                continue
+            out.append([kind, name, tree, _loc(item)])
+        return out
+
+    def template(self, path, node, text):
+        """Split text at {expressions}; `{{` and `}}` are literal braces."""
+        parts, buf, i, n = [], [], 0, len(text)
+        while i < n:
+            ch = text[i]
+            if ch in "{}" and i + 1 < n and text[i + 1] == ch:
+                buf.append(ch)
+                i += 2
+                continue
+            if ch == "}":
+                self.error(path, node, "a lone '}' in text (write '}}' for a brace)", "E014", _offset(node, i))
+                i += 1
+                continue
+            if ch != "{":
+                buf.append(ch)
+                i += 1
+                continue
+            end, quote = i + 1, None
+            while end < n and (quote or text[end] != "}"):
+                if quote and text[end] == quote:
+                    quote = None
+                elif not quote and text[end] in "'\"":
+                    quote = text[end]
+                end += 1
+            if end >= n:
+                self.error(path, node, "a '{' without its '}' (write '{{' for a brace)", "E014", _offset(node, i))
+                buf.append(text[i:])
+                break
+            source = text[i + 1:end]
+            try:
+                tree, _ = self.parser.expression(source)
+            except ExprError as exc:
+                if exc.code == "E013":
+                    exc.message = exc.message.replace("undeclared variable", "interpolation of unknown variable")
+                self.error(path, node, exc.message, exc.code, _offset(node, i + 1 + exc.offset))
+                tree = None
+            if buf:
+                parts.append("".join(buf))
+                buf = []
+            if tree is not None:
+                parts.append(tree)
+            i = end + 1
+        if buf or not parts:
+            parts.append("".join(buf))
+        return parts
+
+    # -- text ------------------------------------------------------------------
+    def text(self, path, node, speaker=None):
+        """Compile text into a list of items: {"t": template, "speaker"} or {"if", "then", "else"}."""
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == _TAG + "null":
+                return []
+            return [self._para(path, node, p, speaker) for p in _paragraphs(node.value)]
+        if isinstance(node, yaml.SequenceNode):
+            out = []
+            for item in node.value:
+                out.extend(self.text_item(path, item, speaker))
+            return out
+        self.error(path, node, f"text should be a string or a list, not {_kind(node)}", "E003")
+        return []
+
+    def _para(self, path, node, paragraph, speaker):
+        item = {"t": self.template(path, node, paragraph)}
+        if speaker:
+            item["speaker"] = speaker
+        return item
+
+    def text_item(self, path, node, speaker):
+        if isinstance(node, yaml.ScalarNode):
+            return self.text(path, node, speaker)
+        fields = self.mapping(path, node, "a text item", ITEM_KEYS)
+        if fields is None:
+            return []
+        if "speaker" in fields:
+            speaker = self.string(path, fields["speaker"][1], "speaker")
+            if speaker is not None and speaker not in self.speaker_ids:
+                known = ", ".join(sorted(self.speaker_ids)) or "none declared"
+                self.error(path, fields["speaker"][1], f"unknown speaker {speaker!r} (speakers: {known})", "E020")
+        if ("text" in fields) == ("block" in fields):
+            self.error(path, node, "a text item needs either `text` or `block`", "E004")
+            return []
+        if "block" in fields:
+            name = self.string(path, fields["block"][1], "block")
+            body = self.block(name, path, fields["block"][1]) if name is not None else []
+        else:
+            body = self.text(path, fields["text"][1], speaker)
+        if "if" not in fields:
+            if "else" in fields:
+                self.error(path, fields["else"][0], "`else` goes with `if`", "E004")
+            return body
+        cond = self.condition(path, fields["if"][1])
+        if cond is None:
+            return []
+        item = {"if": cond, "then": body, "loc": [path, *_loc(fields["if"][1])]}
+        if "else" in fields:
+            item["else"] = self.text(path, fields["else"][1], speaker)
+        return [item]
+
+    def block(self, name, path, node):
+        if name in self.blocks:
+            return self.blocks[name]
+        if name not in self.raw_blocks:
+            hint = difflib.get_close_matches(name, list(self.raw_blocks), n=1)
+            self.error(path, node, f"unknown block {name!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""),
+                       "E021")
+            return []
+        if name in self.expanding:
+            self.error(path, node, f"block {name!r} includes itself", "E021")
+            return []
+        self.expanding.add(name)
+        bpath, _key, bnode = self.raw_blocks[name]
+        self.blocks[name] = self.text(bpath, bnode)
+        self.expanding.discard(name)
+        return self.blocks[name]
+
+
+def _paragraphs(text):
+    out = []
+    for chunk in re.split(r"\n[ \t]*\n", text.strip()):
+        para = " ".join(line.strip() for line in chunk.splitlines() if line.strip())
+        if para:
+            out.append(para)
+    return out
+
+
+def _type_name(value):
+    return {bool: "bool", int: "int", str: "str"}.get(type(value), "?")
+
+
+def _kind(node):
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if node is None:
+        return "nothing"
+    return f"{node.value!r}" if node.value else "an empty value"
+
+
+def _loc(node):
+    return [node.start_mark.line + 1, node.start_mark.column + 1]
+
+
+def _position(where, offset=0):
+    """(line, column), 1-based, of a node or mark plus a column offset."""
+    if where is None:
+        return 1, 1
+    mark = getattr(where, "start_mark", where)
+    return mark.line + 1, mark.column + 1 + offset
+
+
+def _offset(node, index):
+    """Column offset of character `index` of a scalar's text, where that is knowable."""
+    if not isinstance(node, yaml.ScalarNode) or "\n" in node.value:
+        return 0
+    if node.style in (None, "") and node.end_mark.line == node.start_mark.line:
+        return index
+    if node.style in ("'", '"') and node.end_mark.line == node.start_mark.line:
+        return index + 1
+    return 0

@@ -1,0 +1,291 @@
+"""The game: one mutable state walked through an immutable story.
+
+Pure: no files, no terminal. Every driver (the players, the explorer, the
+replayer, the benchmark) plays through `Game`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import ChoiceError, RouteError, StateError
+from .model import Line, Scene, Story
+
+MAX_AUTO_STEPS = 10_000  # fallbacks followed in a row before we call it a loop
+
+
+@dataclass
+class GameState:
+    """Everything that changes during play; serialises to JSON-ready data."""
+
+    scene: str
+    vars: dict
+    visits: dict = field(default_factory=dict)
+    route: list = field(default_factory=list)   # ids of the choices the player took, in order
+    used: set = field(default_factory=set)      # "scene/choice" keys of once-only choices taken
+    origin: dict | None = None                  # where play began, when not the story's start
+
+    def to_dict(self) -> dict:
+        data = {
+            "scene": self.scene,
+            "vars": dict(self.vars),
+            "visits": dict(self.visits),
+            "route": list(self.route),
+            "used": sorted(self.used),
+        }
+        if self.origin is not None:
+            data["origin"] = {"scene": self.origin["scene"], "vars": dict(self.origin["vars"])}
+        return data
+
+    @classmethod
+    def from_dict(cls, data) -> "GameState":
+        if not isinstance(data, dict):
+            raise StateError("the game state is not a mapping")
+        scene, variables = data.get("scene"), data.get("vars")
+        visits, route, used = data.get("visits", {}), data.get("route", []), data.get("used", [])
+        origin = data.get("origin")
+        if not isinstance(scene, str):
+            raise StateError("the game state has no current scene")
+        if not isinstance(variables, dict) or not all(isinstance(k, str) for k in variables):
+            raise StateError("the game state's variables are not a mapping")
+        for name, value in variables.items():
+            if type(value) not in (bool, int, str):
+                raise StateError(f"variable {name} holds a {type(value).__name__}")
+        if not isinstance(visits, dict) or not all(
+                isinstance(k, str) and type(v) is int and v >= 0 for k, v in visits.items()):
+            raise StateError("the game state's visit counts are not scene -> count")
+        if not isinstance(route, list) or not all(isinstance(c, str) for c in route):
+            raise StateError("the game state's route is not a list of choice ids")
+        if not isinstance(used, list) or not all(isinstance(c, str) for c in used):
+            raise StateError("the game state's once-only list is not a list of strings")
+        if origin is not None and not (
+                isinstance(origin, dict) and isinstance(origin.get("scene"), str)
+                and isinstance(origin.get("vars"), dict)):
+            raise StateError("the game state's origin is malformed")
+        return cls(scene, dict(variables), dict(visits), list(route), set(used),
+                   None if origin is None else {"scene": origin["scene"], "vars": dict(origin["vars"])})
+
+    def copy(self) -> "GameState":
+        return GameState(self.scene, dict(self.vars), dict(self.visits), list(self.route),
+                         set(self.used), self.origin)
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """A choice on offer: its stable id, its text now, and its place in the menu."""
+
+    id: str
+    text: str
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A scene the player passed through: the scene and its text as it read then."""
+
+    scene: Scene
+    lines: tuple
+
+
+class Game:
+    """A play-through of `story`, starting fresh or from `state`."""
+
+    def __init__(self, story: Story, state: GameState | None = None, *, keep_text: bool = True):
+        self.story = story
+        self.keep_text = keep_text
+        self._frames: list[Frame] = []
+        self._options = None
+        if state is None:
+            self.state = GameState(story.start, dict(story.defaults))
+            self._enter(story.start)
+        else:
+            self.state = state
+            self._validate()
+
+    @classmethod
+    def starting_at(cls, story: Story, scene: str, overrides: dict | None = None, **kw) -> "Game":
+        """Begin at any scene, with some variables set: for testing a scene directly."""
+        if scene not in story.scenes:
+            raise StateError(f"no scene {scene!r} in the story")
+        variables = dict(story.defaults)
+        variables.update(overrides or {})
+        game = cls.__new__(cls)
+        game.story, game.keep_text, game._frames, game._options = story, kw.get("keep_text", True), [], None
+        game.state = GameState(scene, variables, origin={"scene": scene, "vars": dict(variables)})
+        game._validate()
+        game._enter(scene)
+        return game
+
+    # -- reading ----------------------------------------------------------------
+    @property
+    def scene(self) -> Scene:
+        return self.story.scenes[self.state.scene]
+
+    @property
+    def lines(self) -> list[Line]:
+        """The current scene's paragraphs, rendered against the state now."""
+        out: list[Line] = []
+        self.scene.render(self.state.vars, self.state.visits, out)
+        return out
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(line.text for line in self.lines)
+
+    @property
+    def frames(self) -> list[Frame]:
+        """The scenes entered since the last choice, the current one last."""
+        return self._frames + [Frame(self.scene, tuple(self.lines))]
+
+    @property
+    def choices(self) -> list[Option]:
+        v, n = self.state.vars, self.state.visits
+        return [Option(c.id, c.text(v, n), i) for i, c in enumerate(self._available())]
+
+    @property
+    def ended(self) -> bool:
+        return self.scene.ending
+
+    @property
+    def stuck(self) -> bool:
+        """True in a scene that is not an ending and offers no way on."""
+        return not self.scene.ending and not self._available()
+
+    # -- acting -------------------------------------------------------------------
+    def choose(self, choice) -> None:
+        """Take a choice by id (str) or by its position in `choices` (int, from 0)."""
+        options = self._available()
+        if isinstance(choice, int) and not isinstance(choice, bool):
+            if not 0 <= choice < len(options):
+                raise ChoiceError(f"there is no choice number {choice + 1} here")
+            picked = options[choice]
+        else:
+            picked = next((c for c in options if c.id == choice), None)
+            if picked is None:
+                raise ChoiceError(f"no choice {choice!r} is on offer in scene {self.state.scene!r}")
+        self._frames = []
+        self.state.route.append(picked.id)
+        self._take(picked)
+
+    def fork(self) -> "Game":
+        """An independent copy, for drivers that explore several futures."""
+        game = Game.__new__(Game)
+        game.story, game.keep_text, game._frames, game._options = self.story, self.keep_text, [], None
+        game.state = self.state.copy()
+        return game
+
+    # -- internals ---------------------------------------------------------------
+    def _available(self):
+        if self._options is None:
+            state = self.state
+            v, n, used = state.vars, state.visits, state.used
+            self._options = [c for c in self.scene.choices
+                             if not c.fallback and (c.cond is None or c.cond(v, n))
+                             and not (c.once and c.key in used)]
+        return self._options
+
+    def _take(self, choice) -> None:
+        state = self.state
+        if choice.once:
+            state.used.add(choice.key)
+        if choice.effects is not None:
+            choice.effects(state.vars, state.visits)
+        self._enter(choice.target)
+
+    def _enter(self, scene_id: str) -> None:
+        for _ in range(MAX_AUTO_STEPS):
+            state = self.state
+            state.scene = scene_id
+            state.visits[scene_id] = state.visits.get(scene_id, 0) + 1
+            scene = self.story.scenes[scene_id]
+            if scene.effects is not None:
+                scene.effects(state.vars, state.visits)
+            self._options = None
+            if not scene.has_fallback or self._available():
+                return
+            v, n, used = state.vars, state.visits, state.used
+            fallback = next((c for c in scene.choices if c.fallback and (c.cond is None or c.cond(v, n))
+                             and not (c.once and c.key in used)), None)
+            if fallback is None:
+                return
+            if self.keep_text:
+                self._frames.append(Frame(scene, tuple(self.lines)))
+            if fallback.once:
+                used.add(fallback.key)
+            if fallback.effects is not None:
+                fallback.effects(v, n)
+            scene_id = fallback.target
+        raise StateError(f"fallback choices loop without end from scene {scene_id!r}")
+
+    def _validate(self) -> None:
+        story, state = self.story, self.state
+        if state.scene not in story.scenes:
+            raise StateError(f"the story has no scene {state.scene!r}")
+        merged = dict(story.defaults)
+        for name, value in state.vars.items():
+            spec = story.variables.get(name)
+            if spec is None:
+                continue  # a variable the story no longer declares is dropped
+            if type(value).__name__ != spec["type"]:
+                raise StateError(f"variable {name} should be a {spec['type']}, not {value!r}")
+            merged[name] = value
+        state.vars = merged
+        self._options = None
+
+
+def replay(story: Story, route, origin: dict | None = None, *, keep_text: bool = False,
+           on_step=None) -> Game:
+    """Play `route` (choice ids) from the start, or from `origin`.
+
+    Raises RouteError naming the first step that does not match the story;
+    `on_step(game, choice_id)` is called before each step, for transcripts.
+    """
+    if origin is None:
+        game = Game(story, keep_text=keep_text)
+    else:
+        game = Game.starting_at(story, origin["scene"], origin["vars"], keep_text=keep_text)
+    for step, choice_id in enumerate(route):
+        if game.ended:
+            raise RouteError(f"step {step + 1}: the story already ended at {game.state.scene!r}", step)
+        if on_step is not None:
+            on_step(game, choice_id)
+        try:
+            game.choose(choice_id)
+        except ChoiceError:
+            offered = ", ".join(c.id for c in game.choices) or "nothing"
+            raise RouteError(f"step {step + 1}: scene {game.state.scene!r} has no choice {choice_id!r} "
+                             f"(it offers {offered})", step) from None
+    return game
+
+
+def replay_partial(story: Story, route, origin: dict | None = None):
+    """Replay as far as the route still fits; return (game, error or None)."""
+    try:
+        return replay(story, route, origin), None
+    except RouteError as exc:
+        game = replay(story, route[:exc.step], origin)
+        return game, exc
+
+
+def transcript(story: Story, state: GameState) -> list[tuple[str, str, str]]:
+    """The road so far: ("scene", chapter, title) and ("choice", "", text) entries."""
+    entries = []
+
+    def record(game, choice_id):
+        for frame in game.frames:
+            entries.append(("scene", frame.scene.chapter or "", frame.scene.title))
+        text = next((c.text for c in game.choices if c.id == choice_id), choice_id)
+        entries.append(("choice", "", text))
+
+    game = replay(story, state.route, state.origin, keep_text=True, on_step=record)
+    for frame in game.frames:
+        entries.append(("scene", frame.scene.chapter or "", frame.scene.title))
+    return entries
+
+
+def undo(game: Game, steps: int = 1) -> Game:
+    """The game as it was `steps` choices ago, rebuilt from the recorded route."""
+    route = game.state.route
+    if not route:
+        raise ChoiceError("nothing to undo: this is the start")
+    keep = route[:max(len(route) - steps, 0)]
+    return replay(game.story, keep, game.state.origin, keep_text=True)

@@ -1,0 +1,213 @@
+"""One sitting at the game: the loop that joins a Game, a player UI and the saves.
+
+The UI (plain or terminal) only shows things and asks; everything a command
+does is here, once, for both.
+"""
+from __future__ import annotations
+
+import time
+
+from .engine import Game, transcript, undo
+from .errors import AdventureError, ChoiceError, SaveError, StoryError
+from .saves import AUTOSAVE, SaveStore
+
+HELP = """\
+Choose with the arrow keys and Enter, or press a choice's number.
+Commands (type them at the prompt; in the menu press the key in brackets):
+  save [NAME]   save the game (default slot: quick)          [s]
+  load [NAME]   load a save (default: the newest)
+  saves         list the saves
+  undo          take back the last choice, as often as you like  [u]
+  history       the road so far: scenes passed, choices made
+  restart       start the story again from the beginning
+  reload        re-read the story files (for authors)
+  help          this help                                     [h]
+  quit          save and leave (so do Ctrl-C and Ctrl-D)      [q]
+The game saves itself after every choice and when you leave;
+`adventure --continue` picks up where you left off."""
+
+QUICK = "quick"
+
+
+class Leave(Exception):
+    """Raised by a signal handler: save and leave now."""
+
+
+class Session:
+    def __init__(self, story, ui, store: SaveStore | None, game: Game | None = None,
+                 play_seconds: float = 0.0, record=None, reload=None):
+        self.story = story
+        self.ui = ui
+        self.store = store
+        self.game = game or Game(story)
+        self.base_seconds = play_seconds
+        self.started = time.monotonic()
+        self.record = record          # a callable taking each choice id, for --record
+        self.reload_story = reload    # a callable returning a freshly loaded story
+        self.save_failed = False
+
+    @property
+    def play_seconds(self) -> float:
+        return self.base_seconds + time.monotonic() - self.started
+
+    # -- the loop ---------------------------------------------------------------
+    def run(self) -> int:
+        try:
+            self.ui.show(self.game.frames, self.game)
+            while True:
+                game = self.game
+                if game.ended:
+                    self.ui.ending(game, self.play_seconds)
+                    self.autosave()
+                    return 0
+                if game.stuck:
+                    self.ui.warn(f"The story has nowhere to go from here (scene {game.state.scene!r} "
+                                 f"offers no choices). Type undo, load or quit.")
+                answer = self.ui.ask([] if game.stuck else game.choices, self)
+                if isinstance(answer, int):
+                    self.take(answer)
+                elif self.command(answer) == "quit":
+                    self.autosave()
+                    self.ui.goodbye()
+                    return 0
+        except (EOFError, KeyboardInterrupt, Leave):
+            self.autosave()
+            self.ui.goodbye()
+            return 0
+
+    def take(self, index: int) -> None:
+        choice_id = self.game.choices[index].id
+        self.game.choose(index)
+        if self.record is not None:
+            self.record(choice_id)
+        self.autosave()
+        self.ui.show(self.game.frames, self.game)
+
+    # -- saving -------------------------------------------------------------------
+    def autosave(self) -> None:
+        if self.store is None:
+            return
+        try:
+            self.store.save(AUTOSAVE, self.game, self.play_seconds)
+            self.save_failed = False
+        except SaveError as exc:
+            if not self.save_failed:  # say it once, not after every choice
+                self.ui.warn(f"Autosave failed: {exc}")
+            self.save_failed = True
+
+    # -- commands -----------------------------------------------------------------
+    def command(self, line: str):
+        words = line.strip().split()
+        if not words:
+            return None
+        name, args = words[0].lower(), words[1:]
+        handler = getattr(self, "cmd_" + name, None)
+        if handler is None:
+            self.ui.warn(f"Unknown command {name!r}. Type help for the list.")
+            return None
+        try:
+            return handler(*args[:1])
+        except TypeError:
+            self.ui.warn(f"{name} takes no such argument")
+        except AdventureError as exc:
+            self.ui.warn(str(exc))
+        return None
+
+    def cmd_help(self, *_):
+        self.ui.say(HELP)
+
+    def cmd_quit(self, *_):
+        return "quit"
+
+    cmd_exit = cmd_quit
+
+    def _need_store(self):
+        if self.store is None:
+            raise SaveError("saving is off in this session")
+        return self.store
+
+    def cmd_save(self, name=QUICK):
+        path = self._need_store().save(name, self.game, self.play_seconds)
+        self.ui.say(f"Saved as {name} ({path}).")
+
+    def cmd_load(self, name=None):
+        store = self._need_store()
+        name = name or store.newest()
+        if name is None:
+            raise SaveError(f"there are no saves in {store.folder}")
+        loaded = store.load(name, self.story)
+        self.game, self.base_seconds, self.started = loaded.game, loaded.play_seconds, time.monotonic()
+        self.ui.say(loaded.note or f"Loaded {name}.")
+        self.ui.show(self.game.frames, self.game)
+
+    def cmd_saves(self, *_):
+        infos, problems = self._need_store().slots()
+        if not infos and not problems:
+            self.ui.say("No saves yet.")
+        for line in format_slots(infos) + problems:
+            self.ui.say(line)
+
+    def cmd_undo(self, *_):
+        try:
+            self.game = undo(self.game)
+        except ChoiceError as exc:
+            self.ui.warn(str(exc).capitalize() + ".")
+            return
+        self.ui.say("You take that back.")
+        self.ui.show(self.game.frames, self.game, again=True)
+
+    def cmd_history(self, *_):
+        lines = []
+        chapter = None
+        for kind, chap, text in transcript(self.story, self.game.state):
+            if kind == "scene":
+                if chap and chap != chapter:
+                    lines.append(chap)
+                    chapter = chap
+                lines.append(f"  {text}")
+            else:
+                lines.append(f"    > {text}")
+        self.ui.say("\n".join(lines))
+
+    def cmd_restart(self, *_):
+        self.game = Game(self.story)
+        self.base_seconds, self.started = 0.0, time.monotonic()
+        self.ui.say("The story begins again.")
+        self.ui.show(self.game.frames, self.game, again=True)
+
+    def cmd_reload(self, *_):
+        if self.reload_story is None:
+            raise AdventureError("this story cannot be reloaded")
+        try:
+            story = self.reload_story()
+        except StoryError as exc:
+            self.ui.warn("The story has errors; still playing the old one:")
+            for diagnostic in exc.diagnostics:
+                self.ui.warn(str(diagnostic))
+            return
+        from .engine import replay_partial
+
+        game, problem = replay_partial(story, self.game.state.route, self.game.state.origin)
+        self.story, self.game = story, game
+        if problem is not None:
+            self.ui.warn(f"Reloaded; your route no longer fits: {problem}")
+        else:
+            self.ui.say(f"Reloaded the story ({len(story.scenes)} scenes).")
+        self.ui.show(self.game.frames, self.game, again=True)
+
+
+def format_slots(infos) -> list[str]:
+    lines = []
+    for info in infos:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.saved_at))
+        where = f"{info.chapter}: {info.scene_title}" if info.chapter else info.scene_title
+        lines.append(f"{info.name:<16} {info.story_title} \u2014 {where}; {info.choices} choices, "
+                     f"{format_duration(info.play_seconds)} played, saved {when}")
+    return lines
+
+
+def format_duration(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes >= 60:
+        return f"{minutes // 60}h {minutes % 60:02d}m"
+    return f"{minutes}m {int(seconds % 60):02d}s"

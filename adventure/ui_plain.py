@@ -1,0 +1,80 @@
+"""The plain player: lines in, lines out. For pipes, scripts and screen readers.
+
+No escape codes, no cursor movement: choices are numbered lines and every
+prompt is a plain line. prompt_toolkit is never imported here.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+import textwrap
+
+from .session import format_duration
+
+
+def wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.fill(line, width, break_on_hyphens=False) if line else ""
+                     for line in text.split("\n"))
+
+
+def text_width(limit: int | None = None) -> int:
+    columns = shutil.get_terminal_size((80, 24)).columns
+    return max(20, min(columns - 1, limit or 88))
+
+
+class PlainUI:
+    def __init__(self, stdin=None, stdout=None, width: int | None = None):
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.width = width or text_width()
+        self.chapter = None
+
+    def write(self, text: str = "") -> None:
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+    def show(self, frames, game, again=False) -> None:
+        for frame in frames:
+            chapter = frame.scene.chapter
+            if chapter and chapter != self.chapter:
+                self.write()
+                self.write(chapter.upper())
+            self.chapter = chapter
+            self.write()
+            for line in frame.lines:
+                self.write(wrap(line.text, self.width))
+                self.write()
+
+    def ask(self, options, session):
+        for option in options:
+            self.write(wrap(f"{option.index + 1}. {option.text}", self.width))
+        while True:
+            self.stdout.write("> ")
+            self.stdout.flush()
+            line = self.stdin.readline()
+            if not line:
+                self.write()
+                raise EOFError
+            answer = line.strip()
+            if answer.isdigit():
+                number = int(answer)
+                if 1 <= number <= len(options):
+                    return number - 1
+                self.write(f"Choose a number from 1 to {len(options)}, or type help." if options
+                           else "There is nothing to choose here. Type undo, load or quit.")
+                continue
+            if answer:
+                return answer
+
+    def say(self, text: str) -> None:
+        self.write(wrap(text, self.width))
+
+    def warn(self, text: str) -> None:
+        self.write(wrap(text, self.width))
+
+    def ending(self, game, seconds: float) -> None:
+        self.write("THE END")
+        self.write(f"({len(game.state.route)} choices, {format_duration(seconds)} played)")
+
+    def goodbye(self) -> None:
+        self.write("Goodbye. Your place is saved; `adventure --continue` picks it up.")
