@@ -26,9 +26,10 @@ def bundled_story() -> Path:
 def display(path: Path) -> str:
     """A path as the author will recognise it: relative to the working folder when inside it."""
     try:
-        return os.path.relpath(path)
+        shown = os.path.relpath(path)
     except ValueError:
         return str(path)
+    return str(Path(path).resolve()) if shown.startswith("..") else shown
 
 
 def read_sources(root) -> tuple[tuple[str, str], list[tuple[str, str]], str]:
