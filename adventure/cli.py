@@ -205,6 +205,113 @@ def cmd_check(argv) -> int:
     return 1 if errors or (args.strict and warnings) else 0
 
 
+def _load_for_tool(directory):
+    from .loader import bundled_story, load_story
+
+    return load_story(directory or bundled_story())
+
+
+class _Progress:
+    """A prompt_toolkit progress bar, shown only in a terminal and only after a second."""
+
+    def __init__(self, label):
+        import time
+
+        self.label, self.clock, self.start = label, time.monotonic, time.monotonic()
+        self.bar = self.counter = None
+        self.enabled = sys.stderr.isatty() and sys.stdout.isatty()
+
+    def __call__(self, done, total):
+        if not self.enabled or self.clock() - self.start < 1.0:
+            return
+        if self.bar is None:
+            from prompt_toolkit.shortcuts import ProgressBar
+
+            self.bar = ProgressBar(title=self.label)
+            self.bar.__enter__()
+            self.counter = self.bar(label="states", total=total)
+        self.counter.items_completed = done
+        self.counter.total = total
+        self.bar.invalidate()
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def cmd_explore(argv) -> int:
+    p = argparse.ArgumentParser(prog="adventure explore",
+                                description="Walk every reachable state: prove every ending is reachable "
+                                            "and nothing soft-locks.")
+    p.add_argument("dir", nargs="?", help="the story folder (default: the bundled story)")
+    p.add_argument("--max-states", type=int, default=500_000, help="give up after this many states")
+    p.add_argument("--random", type=int, metavar="N", help="instead, N seeded random play-throughs")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--routes", metavar="DIR", help="write the route to each ending and soft-lock into DIR")
+    args = p.parse_args(argv)
+    from .errors import StoryError
+    from .explore import explore, random_playthroughs
+
+    try:
+        story = _load_for_tool(args.dir)
+    except StoryError as exc:
+        return _story_errors(exc)
+    progress = _Progress("Exploring" if args.random is None else "Playing")
+    try:
+        if args.random is not None:
+            report = random_playthroughs(story, args.random, args.seed, progress=progress)
+        else:
+            report = explore(story, args.max_states, progress=progress)
+    finally:
+        progress.close()
+    if args.routes:
+        _write_routes(args.routes, report)
+    if args.format == "json":
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        _print_report(report, args)
+    return 0 if report.ok else 1
+
+
+def _write_routes(folder, report):
+    from pathlib import Path
+
+    from .routes import format_route
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    for ending, route in report.endings.items():
+        (out / f"ending-{ending}.route").write_text(format_route(route, f"shortest route to {ending}"))
+    for i, route in enumerate(report.softlocks, 1):
+        (out / f"softlock-{i}.route").write_text(format_route(route, "a route into a soft-lock"))
+
+
+def _print_report(report, args):
+    if report.mode == "random":
+        print(f"{report.playthroughs} random play-throughs (seed {args.seed})")
+    else:
+        print(f"{report.states:,} states explored")
+    if report.bound_reached:
+        print(f"bound reached: stopped at {args.max_states:,} states; the proof is incomplete "
+              f"(raise --max-states, or sample with --random N)")
+    print(f"scenes: {report.scenes_reached}/{report.scenes_total} reached; "
+          f"choices: {report.choices_taken}/{report.choices_total} taken")
+    for ending, route in sorted(report.endings.items()):
+        print(f"ending {ending}: shortest route {len(route)} choices: {' '.join(route)}")
+    if not report.endings:
+        print("no ending can be reached")
+    for sid in report.unreached_scenes:
+        print(f"{'never reached' if report.mode == 'random' else 'unreachable'}: scene {sid}")
+    for key in report.untaken_choices:
+        print(f"never taken: choice {key}")
+    for route in report.softlocks:
+        print(f"soft-lock: no ending can be reached after: {' '.join(route) or '(the start)'}")
+    for route in report.unfinished:
+        print(f"did not end within the step limit: {' '.join(route)} ...")
+    print("every ending reachable, no soft-locks" if report.ok else "PROBLEMS FOUND")
+
+
 def _missing(name):
     def run(argv) -> int:
         _err(f"adventure {name}: not available yet")
@@ -212,8 +319,37 @@ def _missing(name):
     return run
 
 
-cmd_explore = _missing("explore")
 cmd_graph = _missing("graph")
 cmd_new = _missing("new")
 cmd_stats = _missing("stats")
-cmd_saves = _missing("saves")
+
+
+def cmd_saves(argv) -> int:
+    p = argparse.ArgumentParser(prog="adventure saves", description="List save slots, or delete one.")
+    p.add_argument("action", nargs="?", choices=("list", "delete"), default="list")
+    p.add_argument("name", nargs="?")
+    p.add_argument("--saves", metavar="DIR", help="the saves folder (default: $ADVENTURE_SAVES or saves/)")
+    args = p.parse_args(argv)
+    from .errors import SaveError
+    from .saves import SaveStore
+    from .session import format_slots
+
+    store = SaveStore(args.saves)
+    try:
+        if args.action == "delete":
+            if not args.name:
+                raise SaveError("which save? adventure saves delete NAME")
+            store.delete(args.name)
+            print(f"Deleted {args.name}.")
+            return 0
+        infos, problems = store.slots()
+    except SaveError as exc:
+        _err(f"adventure: {exc}")
+        return 1
+    for line in format_slots(infos):
+        print(line)
+    for line in problems:
+        _err(line)
+    if not infos and not problems:
+        print(f"No saves in {store.folder}.")
+    return 0

@@ -94,6 +94,7 @@ class Game:
         self.keep_text = keep_text
         self._frames: list[Frame] = []
         self._options = None
+        self.trail: list[str] = []  # scene ids entered and fallback keys taken since the last choice
         if state is None:
             self.state = GameState(story.start, dict(story.defaults))
             self._enter(story.start)
@@ -110,6 +111,7 @@ class Game:
         variables.update(overrides or {})
         game = cls.__new__(cls)
         game.story, game.keep_text, game._frames, game._options = story, kw.get("keep_text", True), [], None
+        game.trail = []
         game.state = GameState(scene, variables, origin={"scene": scene, "vars": dict(variables)})
         game._validate()
         game._enter(scene)
@@ -163,14 +165,28 @@ class Game:
             if picked is None:
                 raise ChoiceError(f"no choice {choice!r} is on offer in scene {self.state.scene!r}")
         self._frames = []
+        self.trail = [picked.key]
         self.state.route.append(picked.id)
         self._take(picked)
 
-    def fork(self) -> "Game":
-        """An independent copy, for drivers that explore several futures."""
+    @property
+    def choice_ids(self) -> list[str]:
+        """The ids of the choices on offer, without rendering their text."""
+        return [c.id for c in self._available()]
+
+    def fork(self, *, route: bool = True) -> "Game":
+        """An independent copy, for drivers that explore several futures.
+
+        `route=False` leaves the copy's route empty, for drivers that keep
+        routes themselves (the copy cannot then be undone or saved).
+        """
         game = Game.__new__(Game)
-        game.story, game.keep_text, game._frames, game._options = self.story, self.keep_text, [], None
-        game.state = self.state.copy()
+        game.story, game.keep_text, game._frames = self.story, self.keep_text, []
+        game._options = self._options
+        game.trail = []
+        state = self.state
+        game.state = GameState(state.scene, state.vars.copy(), state.visits.copy(),
+                               state.route.copy() if route else [], state.used.copy(), state.origin)
         return game
 
     # -- internals ---------------------------------------------------------------
@@ -196,6 +212,7 @@ class Game:
             state = self.state
             state.scene = scene_id
             state.visits[scene_id] = state.visits.get(scene_id, 0) + 1
+            self.trail.append(scene_id)
             scene = self.story.scenes[scene_id]
             if scene.effects is not None:
                 scene.effects(state.vars, state.visits)
@@ -209,6 +226,7 @@ class Game:
                 return
             if self.keep_text:
                 self._frames.append(Frame(scene, tuple(self.lines)))
+            self.trail.append(fallback.key)
             if fallback.once:
                 used.add(fallback.key)
             if fallback.effects is not None:

@@ -28,6 +28,10 @@ class PlainUI:
         self.stdout = stdout or sys.stdout
         self.width = width or text_width()
         self.chapter = None
+        try:
+            self.echoes = self.stdin.isatty()
+        except (AttributeError, ValueError):
+            self.echoes = False
 
     def write(self, text: str = "") -> None:
         self.stdout.write(text + "\n")
@@ -56,6 +60,8 @@ class PlainUI:
                 self.write()
                 raise EOFError
             answer = line.strip()
+            if not self.echoes:
+                self.write(answer)  # keep the transcript readable when input comes from a pipe
             if answer.isdigit():
                 number = int(answer)
                 if 1 <= number <= len(options):

@@ -1,0 +1,348 @@
+"""Prove a story ends well: walk every reachable state, or sample seeded play-throughs.
+
+Pure: drives the real `Game` through its public API; touches no files.
+
+A state is the current scene, the variables anything reads, the visit counts
+that `visited()` asks about, and the once-only choices used; two play-throughs
+in the same state have the same future, so each is explored once. Breadth-first
+order gives the shortest route to every ending. A soft-lock is a reachable
+state from which no ending can be reached: found by walking the explored graph
+backwards from the endings.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from operator import itemgetter
+
+from .engine import Game
+from .errors import StateError
+from .expr import names, visited_scenes
+
+DEFAULT_MAX_STATES = 500_000
+
+
+@dataclass
+class Report:
+    mode: str = "exhaustive"
+    states: int = 0
+    bound_reached: bool = False
+    scenes_total: int = 0
+    scenes_reached: int = 0
+    choices_total: int = 0
+    choices_taken: int = 0
+    endings: dict = field(default_factory=dict)       # ending scene id -> shortest route
+    softlocks: list = field(default_factory=list)     # routes into states with no way to an ending
+    unreached_scenes: list = field(default_factory=list)
+    untaken_choices: list = field(default_factory=list)
+    playthroughs: int = 0
+    unfinished: list = field(default_factory=list)    # random mode: routes that hit the step limit
+
+    @property
+    def ok(self) -> bool:
+        if self.mode == "random":  # a sample proves nothing about what it missed
+            return not (self.softlocks or self.unfinished)
+        return not (self.softlocks or self.unreached_scenes or self.bound_reached)
+
+    def to_dict(self) -> dict:
+        return {
+            "mode": self.mode, "states": self.states, "bound_reached": self.bound_reached,
+            "scenes_total": self.scenes_total, "scenes_reached": self.scenes_reached,
+            "choices_total": self.choices_total, "choices_taken": self.choices_taken,
+            "endings": self.endings, "softlocks": self.softlocks,
+            "unreached_scenes": self.unreached_scenes, "untaken_choices": self.untaken_choices,
+            "playthroughs": self.playthroughs, "unfinished": self.unfinished, "ok": self.ok,
+        }
+
+
+class _Keyer:
+    """Reduces a state to what can still change the story's course from here.
+
+    Only choice conditions and effects steer play (text never does), so a
+    variable, a visit count or a used once-only choice is kept in the key only
+    while some scene still reachable from the current one reads it. Visit
+    counts compared only with constants are capped just past the largest.
+    """
+
+    def __init__(self, story):
+        scenes = story.compiled["scenes"]
+        order = list(scenes)
+        own_vars, own_asked, own_once, caps = {}, {}, {}, {}
+        for sid, scene in scenes.items():
+            reads, asked = set(), set()
+            for tree in _flow_trees(scene):
+                names(tree, reads)
+                visited_scenes(tree, asked)
+                _caps(tree, caps)
+            own_vars[sid], own_asked[sid] = reads, asked
+            own_once[sid] = {f"{sid}/{c['id']}" for c in scene.get("choices", []) if c.get("once")}
+        live = _closure(order, {sid: [c["goto"] for c in scenes[sid].get("choices", []) if c["goto"] in scenes]
+                                for sid in order},
+                        {sid: (own_vars[sid], own_asked[sid], own_once[sid]) for sid in order})
+        var_order = list(story.variables)
+        self.plan = {}
+        self.asked = set()
+        for sid in order:
+            reads, asked, once = live[sid]
+            names_here = [n for n in var_order if n in reads]
+            getter = (itemgetter(*names_here) if len(names_here) > 1
+                      else (lambda v, k=names_here[0]: v[k]) if names_here else (lambda v: None))
+            self.plan[sid] = (getter, tuple((a, caps.get(a)) for a in sorted(asked)), frozenset(once))
+            self.asked |= asked
+
+    def __call__(self, state):
+        getter, asked, once = self.plan[state.scene]
+        if asked:
+            n = state.visits
+            counts = tuple(n.get(a, 0) if cap is None else min(n.get(a, 0), cap) for a, cap in asked)
+        else:
+            counts = None
+        return (state.scene, getter(state.vars), counts, once.intersection(state.used) if once else None)
+
+    def prune(self, state):
+        """Forget visit counts nothing asks about, so copies of this state stay small."""
+        asked = self.asked
+        state.visits = {k: c for k, c in state.visits.items() if k in asked}
+
+
+def _flow_trees(scene):
+    """The expressions that can change where play goes: conditions of choices and all effects."""
+    for effect in scene.get("do") or []:
+        if effect[2] is not None:
+            yield effect[2]
+    for choice in scene.get("choices", []):
+        if "if" in choice:
+            yield choice["if"]
+        for effect in choice.get("do") or []:
+            if effect[2] is not None:
+                yield effect[2]
+
+
+def _caps(tree, caps):
+    """Record, per scene, the count past which visited() comparisons cannot change."""
+    kind = tree[0]
+    if kind == "cmp":
+        parts = tree[1::2]
+        for i, part in enumerate(parts):
+            if part[0] == "visited":
+                others = parts[max(i - 1, 0):i] + parts[i + 1:i + 2]
+                if all(o[0] == "c" and type(o[1]) is int for o in others):
+                    bound = max(o[1] for o in others) + 1
+                    if caps.get(part[1], 0) is not None:
+                        caps[part[1]] = max(caps.get(part[1], 0), bound)
+                else:
+                    caps[part[1]] = None
+            else:
+                _caps(part, caps)
+        return
+    if kind == "visited":
+        caps[tree[1]] = None  # used in arithmetic or shown: every count matters
+        return
+    if kind not in ("c", "v"):
+        for part in tree[1:]:
+            if isinstance(part, list):
+                _caps(part, caps)
+
+
+def _closure(order, edges, own):
+    """For each node, the union of `own` sets over every node reachable from it (itself included).
+
+    Tarjan's strongly connected components, iteratively; each component's sets
+    are the union of its members' and its successors'.
+    """
+    index, low, on_stack, stack, comp_of, comps = {}, {}, set(), [], {}, []
+    counter = 0
+    for root in order:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, i = work[-1]
+            if i == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            succ = edges[node]
+            if i < len(succ):
+                work[-1] = (node, i + 1)
+                nxt = succ[i]
+                if nxt not in index:
+                    work.append((nxt, 0))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                members = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    comp_of[member] = len(comps)
+                    members.append(member)
+                    if member == node:
+                        break
+                comps.append(members)
+    # Tarjan emits components in reverse topological order: successors come first.
+    result = {}
+    for c, members in enumerate(comps):
+        sets = [set(), set(), set()]
+        for member in members:
+            for k in range(3):
+                sets[k] |= own[member][k]
+            for nxt in edges[member]:
+                d = comp_of[nxt]
+                if d != c:
+                    for k in range(3):
+                        sets[k] |= result[d][k]
+        result[c] = sets
+    return {node: result[comp_of[node]] for node in order}
+
+
+def _totals(story, report):
+    report.scenes_total = len(story.scenes)
+    report.choices_total = sum(len(s.choices) for s in story.scenes.values())
+
+
+def _coverage(story, report, scenes_seen, choices_seen):
+    report.scenes_reached = len(scenes_seen)
+    report.choices_taken = len(choices_seen)
+    report.unreached_scenes = [sid for sid in story.scenes if sid not in scenes_seen]
+    report.untaken_choices = [c.key for s in story.scenes.values() for c in s.choices if c.key not in choices_seen]
+
+
+def explore(story, max_states: int = DEFAULT_MAX_STATES, progress=None) -> Report:
+    """Exhaustive breadth-first search of the story's reachable states."""
+    report = Report()
+    _totals(story, report)
+    key_of = _Keyer(story)
+    first = Game(story, keep_text=False)
+    key_of.prune(first.state)
+    games = [first]
+    parents = [(-1, None)]           # state index -> (parent index, choice id)
+    successors: list[list[int]] = []
+    index = {key_of(first.state): 0}
+    scenes_seen, choices_seen = set(first.trail), set()
+    ending_states, stuck = [], []
+    cursor = 0
+    while cursor < len(games):
+        game = games[cursor]
+        games[cursor] = None          # the state is expanded; let it go
+        nexts = []
+        successors.append(nexts)
+        if game.ended:
+            ending_states.append(cursor)
+            sid = game.state.scene
+            if sid not in report.endings:
+                report.endings[sid] = _route(parents, cursor)
+        else:
+            options = game.choice_ids
+            if not options:
+                stuck.append(cursor)
+            scene_id = game.state.scene
+            choices_seen.update(f"{scene_id}/{o}" for o in options)
+            for number, option in enumerate(options):
+                child = game.fork(route=False)
+                try:
+                    child.choose(number)
+                except StateError:   # a loop of fallbacks: a soft-lock by another name
+                    stuck.append(cursor)
+                    continue
+                trail = child.trail
+                if len(trail) == 2:
+                    scenes_seen.add(trail[1])
+                else:
+                    for step in trail[1:]:
+                        (choices_seen if "/" in step else scenes_seen).add(step)
+                key = key_of(child.state)
+                known = index.get(key)
+                if known is None:
+                    if len(games) >= max_states:
+                        report.bound_reached = True
+                        continue
+                    known = index[key] = len(games)
+                    key_of.prune(child.state)
+                    games.append(child)
+                    parents.append((cursor, option))
+                nexts.append(known)
+        cursor += 1
+        if progress is not None and cursor % 2048 == 0:
+            progress(cursor, len(games))
+    report.states = len(parents)
+    _coverage(story, report, scenes_seen, choices_seen)
+    if not report.bound_reached:
+        report.softlocks = _softlocks(parents, successors, ending_states, games=len(parents))
+    return report
+
+
+def _route(parents, i) -> list[str]:
+    route = []
+    while i > 0:
+        i, choice = parents[i]
+        route.append(choice)
+    route.reverse()
+    return route
+
+
+def _softlocks(parents, successors, ending_states, games) -> list[list[str]]:
+    predecessors: list[list[int]] = [[] for _ in range(games)]
+    for i, nexts in enumerate(successors):
+        for j in nexts:
+            predecessors[j].append(i)
+    good = bytearray(games)
+    stack = list(ending_states)
+    for i in stack:
+        good[i] = 1
+    while stack:
+        i = stack.pop()
+        for p in predecessors[i]:
+            if not good[p]:
+                good[p] = 1
+                stack.append(p)
+    # Report each doomed region once: the doomed states whose parent could still end well.
+    out = []
+    for i in range(games):
+        if not good[i] and (i == 0 or good[parents[i][0]]):
+            out.append(_route(parents, i))
+    return out
+
+
+def random_playthroughs(story, count: int, seed: int = 0, max_steps: int = 10_000, progress=None) -> Report:
+    """Seeded random play-throughs, preferring the choices taken least so far."""
+    report = Report(mode="random")
+    _totals(story, report)
+    rng = random.Random(seed)
+    taken: dict[str, int] = {}
+    scenes_seen, choices_seen = set(), set()
+    for n in range(count):
+        game = Game(story, keep_text=False)
+        scenes_seen.update(game.trail)
+        steps = 0
+        while not game.ended and steps < max_steps:
+            options = game.choices
+            if not options:
+                report.softlocks.append(list(game.state.route))
+                break
+            keys = [f"{game.state.scene}/{o.id}" for o in options]
+            least = min(taken.get(k, 0) for k in keys)
+            pick = rng.choice([i for i, k in enumerate(keys) if taken.get(k, 0) == least])
+            taken[keys[pick]] = taken.get(keys[pick], 0) + 1
+            game.choose(pick)
+            for step in game.trail:
+                (choices_seen if "/" in step else scenes_seen).add(step)
+            steps += 1
+        if game.ended:
+            report.endings.setdefault(game.state.scene, list(game.state.route))
+            if len(game.state.route) < len(report.endings[game.state.scene]):
+                report.endings[game.state.scene] = list(game.state.route)
+        elif steps >= max_steps:
+            report.unfinished.append(list(game.state.route[:50]))
+        report.playthroughs += 1
+        if progress is not None:
+            progress(n + 1, count)
+    report.states = report.playthroughs
+    _coverage(story, report, scenes_seen, choices_seen)
+    return report
