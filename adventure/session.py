@@ -67,13 +67,14 @@ class Session:
                 if isinstance(answer, int):
                     self.take(answer)
                 elif self.command(answer) == "quit":
-                    self.autosave()
-                    self.ui.goodbye()
-                    return 0
+                    return self.leave()
         except (EOFError, KeyboardInterrupt, Leave):
-            self.autosave()
-            self.ui.goodbye()
-            return 0
+            return self.leave()
+
+    def leave(self) -> int:
+        self.autosave()
+        self.ui.goodbye(saved=self.store is not None and not self.save_failed)
+        return 0
 
     def take(self, index: int) -> None:
         choice_id = self.game.choices[index].id

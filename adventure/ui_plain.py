@@ -17,6 +17,12 @@ def wrap(text: str, width: int) -> str:
                      for line in text.split("\n"))
 
 
+def goodbye_text(saved: bool) -> str:
+    if saved:
+        return "Goodbye. Your place is saved; `adventure --continue` picks it up."
+    return "Goodbye."
+
+
 def text_width(limit: int | None = None) -> int:
     columns = shutil.get_terminal_size((80, 24)).columns
     return max(20, min(columns - 1, limit or 88))
@@ -82,5 +88,5 @@ class PlainUI:
         self.write("THE END")
         self.write(f"({len(game.state.route)} choices, {format_duration(seconds)} played)")
 
-    def goodbye(self) -> None:
-        self.write("Goodbye. Your place is saved; `adventure --continue` picks it up.")
+    def goodbye(self, saved: bool = False) -> None:
+        self.write(wrap(goodbye_text(saved), self.width))

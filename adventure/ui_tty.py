@@ -16,7 +16,7 @@ from prompt_toolkit.shortcuts.choice_input import ChoiceInput
 from prompt_toolkit.styles import Style
 
 from .session import format_duration
-from .ui_plain import text_width, wrap
+from .ui_plain import goodbye_text, text_width, wrap
 
 BASE_STYLE = {
     "chapter": "bold",
@@ -85,8 +85,8 @@ class TerminalUI:
         self._print([("class:chapter", "THE END")])
         self._print([("class:note", f"{len(game.state.route)} choices, {format_duration(seconds)} played.")])
 
-    def goodbye(self) -> None:
-        self._print([("class:note", "Goodbye. Your place is saved; `adventure --continue` picks it up.")])
+    def goodbye(self, saved: bool = False) -> None:
+        self._print([("class:note", wrap(goodbye_text(saved), self.width))])
 
     # -- asking ------------------------------------------------------------------
     def status(self, session) -> str:
@@ -122,4 +122,4 @@ class TerminalUI:
         return result
 
     def command_line(self) -> str:
-        return prompt(": ", input=self.input, output=self.output)
+        return prompt(": ")
