@@ -312,16 +312,115 @@ def _print_report(report, args):
     print("every ending reachable, no soft-locks" if report.ok else "PROBLEMS FOUND")
 
 
-def _missing(name):
-    def run(argv) -> int:
-        _err(f"adventure {name}: not available yet")
-        return 2
-    return run
 
 
-cmd_graph = _missing("graph")
-cmd_new = _missing("new")
-cmd_stats = _missing("stats")
+def _compiled_for_tool(directory):
+    """Compiled form of a story, for tools that read its shape; errors end the command."""
+    from .errors import StoryError
+    from .loader import bundled_story, compile_sources, read_sources
+
+    manifest, scene_files, fingerprint = read_sources(directory or bundled_story())
+    compiled, diagnostics = compile_sources(manifest, scene_files, fingerprint)
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if errors or compiled is None:
+        raise StoryError(errors or diagnostics)
+    return compiled
+
+
+def cmd_graph(argv) -> int:
+    p = argparse.ArgumentParser(prog="adventure graph", description="Draw the story: scenes and choices.")
+    p.add_argument("dir", nargs="?", help="the story folder (default: the bundled story)")
+    p.add_argument("--format", choices=("dot", "mermaid", "svg"), default="dot")
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    args = p.parse_args(argv)
+    from .errors import StoryError
+    from .graph import to_dot, to_mermaid
+
+    try:
+        compiled = _compiled_for_tool(args.dir)
+    except StoryError as exc:
+        return _story_errors(exc)
+    if args.format == "mermaid":
+        data = to_mermaid(compiled).encode()
+    else:
+        data = to_dot(compiled).encode()
+        if args.format == "svg":
+            import shutil
+            import subprocess
+
+            dot = shutil.which("dot")
+            if dot is None:
+                _err("adventure graph: --format svg needs Graphviz's `dot` (apt-get install graphviz); "
+                     "use --format dot or mermaid")
+                return 1
+            done = subprocess.run([dot, "-Tsvg"], input=data, capture_output=True, timeout=300)
+            if done.returncode != 0:
+                _err(f"adventure graph: dot failed: {done.stderr.decode(errors='replace').strip()[:300]}")
+                return 1
+            data = done.stdout
+    if args.out:
+        try:
+            with open(args.out, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            _err(f"adventure graph: cannot write {args.out}: {exc.strerror}")
+            return 1
+    else:
+        sys.stdout.write(data.decode())
+    return 0
+
+
+def cmd_new(argv) -> int:
+    p = argparse.ArgumentParser(prog="adventure new", description="Start a new story folder from a small example.")
+    p.add_argument("dir")
+    p.add_argument("--title", default="The Lighthouse")
+    args = p.parse_args(argv)
+    import re
+    from pathlib import Path
+
+    from .newstory import MANIFEST, SCENES
+
+    folder = Path(args.dir)
+    if folder.exists() and any(folder.iterdir()):
+        _err(f"adventure new: {folder} exists and is not empty")
+        return 1
+    story_id = re.sub(r"[^A-Za-z0-9_.-]+", "-", folder.resolve().name).strip("-") or "story"
+    schema = Path(__file__).resolve().parent / "schema"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "story.yaml").write_text(MANIFEST.format(schema=schema.as_uri(), story_id=story_id,
+                                                            title=args.title), encoding="utf-8")
+        (folder / "01-the-shore.yaml").write_text(SCENES.format(schema=schema.as_uri()), encoding="utf-8")
+    except OSError as exc:
+        _err(f"adventure new: cannot write {folder}: {exc.strerror}")
+        return 1
+    print(f"Created {folder}: story.yaml and 01-the-shore.yaml.")
+    print(f"Next: adventure check {folder}; adventure explore {folder}; adventure --story {folder}")
+    return 0
+
+
+def cmd_stats(argv) -> int:
+    p = argparse.ArgumentParser(prog="adventure stats", description="Scenes, choices, words and endings, per file.")
+    p.add_argument("dir", nargs="?", help="the story folder (default: the bundled story)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    args = p.parse_args(argv)
+    from .errors import StoryError
+    from .stats import story_stats
+
+    try:
+        stats = story_stats(_compiled_for_tool(args.dir))
+    except StoryError as exc:
+        return _story_errors(exc)
+    if args.format == "json":
+        print(json.dumps(stats, indent=2))
+        return 0
+    print(f"{'file':<44} {'scenes':>6} {'choices':>7} {'words':>7} {'endings':>7}")
+    for path, row in stats["files"].items():
+        print(f"{path:<44} {row['scenes']:>6} {row['choices']:>7} {row['words']:>7} {row['endings']:>7}")
+    t = stats["total"]
+    print(f"{'total':<44} {t['scenes']:>6} {t['choices']:>7} {t['words']:>7} {t['endings']:>7}")
+    print(f"{t['variables']} variables")
+    return 0
 
 
 def cmd_saves(argv) -> int:
