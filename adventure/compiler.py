@@ -16,9 +16,25 @@ from .errors import Diagnostic
 from .expr import BOOL, INT, STR, ExprError, Parser
 
 try:
-    _Loader = yaml.CSafeLoader
+    _Base = yaml.CSafeLoader
 except AttributeError:  # PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+
+_PLAIN_START = re.compile(r"[A-Za-z\"'(][^\n]* ")
+
+
+class _Loader(_Base):
+    """The safe loader, with a quick answer for the commonest scalar: a line of prose.
+
+    YAML's implicit types (bool, null, numbers, timestamps) never contain a
+    space after a leading letter, so such a plain scalar is a string; all
+    other scalars go through the standard resolver.
+    """
+
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode and implicit[0] and _PLAIN_START.match(value):
+            return "tag:yaml.org,2002:str"
+        return super().resolve(kind, value, implicit)
 
 MAX_NODES = 2_000_000   # node visits per file, counting every alias use
 MAX_DEPTH = 64
@@ -448,6 +464,8 @@ class Compiler:
 
     def template(self, path, node, text):
         """Split text at {expressions}; `{{` and `}}` are literal braces."""
+        if "{" not in text and "}" not in text:
+            return [text]
         parts, buf, i, n = [], [], 0, len(text)
         while i < n:
             ch = text[i]

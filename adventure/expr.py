@@ -55,10 +55,36 @@ class Parser:
         self.var_types = var_types
         self.scene_ids = scene_ids
         self.var_values = var_values or {}  # str variables limited to a set of values
+        self._memo: dict = {}  # stories repeat the same few expressions thousands of times
 
     # -- entry points -------------------------------------------------------
     def expression(self, source: str, want: str | None = None):
         """Parse `source`; return (tree, type). Raise ExprError if it does not fit."""
+        key = ("e", source, want)
+        if key not in self._memo:
+            try:
+                self._memo[key] = self._expression(source, want)
+            except ExprError as exc:
+                self._memo[key] = exc
+        result = self._memo[key]
+        if isinstance(result, ExprError):
+            raise ExprError(result.message, result.offset, result.code)
+        return result
+
+    def effect(self, source: str):
+        """Parse one effect; return (kind, name, tree) with kind set/add/sub/toggle."""
+        key = ("f", source)
+        if key not in self._memo:
+            try:
+                self._memo[key] = self._effect(source)
+            except ExprError as exc:
+                self._memo[key] = exc
+        result = self._memo[key]
+        if isinstance(result, ExprError):
+            raise ExprError(result.message, result.offset, result.code)
+        return result
+
+    def _expression(self, source: str, want: str | None = None):
         node = _parse(source, "eval").body
         tree, typ = self._node(node)
         if want is not None and typ != want:
@@ -66,8 +92,7 @@ class Parser:
                             node.col_offset, "E016")
         return tree, typ
 
-    def effect(self, source: str):
-        """Parse one effect; return (kind, name, tree) with kind set/add/sub/toggle."""
+    def _effect(self, source: str):
         text = source.strip()
         if text.startswith("toggle ") or text == "toggle":
             name = text[len("toggle"):].strip()

@@ -1,6 +1,7 @@
 """Reading a story folder from disk (the I/O around the pure compiler)."""
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 from pathlib import Path
@@ -91,12 +92,26 @@ def _read(path: Path, real_root: Path, problems: list) -> str | None:
     return None
 
 
+class _NoGC:
+    """Building a story allocates millions of small objects and frees none of them;
+    the cyclic collector's passes over them would only cost time."""
+
+    def __enter__(self):
+        self.was = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc):
+        if self.was:
+            gc.enable()
+
+
 def compile_sources(manifest, scene_files, fingerprint):
     """Compile read sources; return (compiled dict or None, diagnostics)."""
     from .compiler import Compiler
 
     compiler = Compiler()
-    compiled = compiler.story(manifest, scene_files)
+    with _NoGC():
+        compiled = compiler.story(manifest, scene_files)
     if compiled is not None:
         compiled["fingerprint"] = fingerprint
         compiled["format"] = FORMAT
@@ -117,10 +132,12 @@ def load_story(path=None, *, cache=True) -> Story:
         from .cache import Cache
 
         store = Cache.default()
-        compiled = store.get(fingerprint, display(root))
+        with _NoGC():
+            compiled = store.get(fingerprint, display(root))
         if compiled is not None:
             compiled["root"] = str(root)
-            return Story(compiled)
+            with _NoGC():
+                return Story(compiled)
     compiled, diagnostics = compile_sources(manifest, scene_files, fingerprint)
     errors = [d for d in diagnostics if d.severity == "error"]
     if errors or compiled is None:
@@ -128,4 +145,5 @@ def load_story(path=None, *, cache=True) -> Story:
     if store is not None:
         store.put(fingerprint, compiled, display(root))
     compiled["root"] = str(root)
-    return Story(compiled)
+    with _NoGC():
+        return Story(compiled)

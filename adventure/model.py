@@ -7,6 +7,7 @@ compiles it once into closures so play never re-reads a tree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Mapping
 from types import MappingProxyType
 
 from .expr import compile_tree
@@ -132,6 +133,29 @@ class Scene:
         self.data = data
 
 
+class _Scenes(Mapping):
+    """Scene id -> Scene, each compiled the first time it is asked for: a big
+    story starts as fast as its JSON loads, and pays only for scenes played."""
+
+    def __init__(self, data, variables):
+        self._data, self._variables, self._built = data, variables, {}
+
+    def __getitem__(self, sid):
+        scene = self._built.get(sid)
+        if scene is None:
+            scene = self._built[sid] = Scene(sid, self._data[sid], self._variables)
+        return scene
+
+    def __contains__(self, sid):
+        return sid in self._data
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self):
+        return len(self._data)
+
+
 class Story:
     """An immutable story. Build it with `adventure.load_story(path)`."""
 
@@ -146,9 +170,7 @@ class Story:
         self.root = compiled.get("root", "")
         self.variables = MappingProxyType(compiled["variables"])
         self.speakers = MappingProxyType(compiled.get("speakers", {}))
-        self.scenes = MappingProxyType({
-            sid: Scene(sid, data, compiled["variables"]) for sid, data in compiled["scenes"].items()
-        })
+        self.scenes = _Scenes(compiled["scenes"], compiled["variables"])
         self.defaults = {name: spec["default"] for name, spec in compiled["variables"].items()}
         self.files = list(compiled.get("files", []))
 
