@@ -13,7 +13,7 @@ from .model import Line, Scene, Story
 MAX_AUTO_STEPS = 10_000  # fallbacks followed in a row before we call it a loop
 
 
-@dataclass
+@dataclass(slots=True)
 class GameState:
     """Everything that changes during play; serialises to JSON-ready data."""
 
@@ -186,8 +186,31 @@ class Game:
         game.trail = []
         state = self.state
         game.state = GameState(state.scene, state.vars.copy(), state.visits.copy(),
-                               state.route.copy() if route else [], state.used.copy(), state.origin)
+                               state.route.copy() if route else [], state.used, state.origin)
         return game
+
+    def successors(self) -> list[tuple[str, "Game"]]:
+        """Every choice on offer and the game it leads to, for drivers that search.
+
+        The copies carry no route (the driver keeps its own) and render no
+        text; taking the choices leaves this game as it was.
+        """
+        state = self.state
+        scene_vars, visits, used, origin = state.vars, state.visits, state.used, state.origin
+        story = self.story
+        out = []
+        for choice in self._available():
+            game = Game.__new__(Game)
+            game.story, game.keep_text, game._frames, game._options = story, False, [], None
+            game.trail = [choice.key]
+            game.state = child = GameState(state.scene, scene_vars.copy(), visits.copy(), [], used, origin)
+            if choice.once:
+                child.used = used | {choice.key}
+            if choice.effects is not None:
+                choice.effects(child.vars, child.visits)
+            game._enter(choice.target)
+            out.append((choice.id, game))
+        return out
 
     # -- internals ---------------------------------------------------------------
     def _available(self):
@@ -202,7 +225,7 @@ class Game:
     def _take(self, choice) -> None:
         state = self.state
         if choice.once:
-            state.used.add(choice.key)
+            state.used = state.used | {choice.key}  # a new set: forks may share the old one
         if choice.effects is not None:
             choice.effects(state.vars, state.visits)
         self._enter(choice.target)
@@ -228,7 +251,7 @@ class Game:
                 self._frames.append(Frame(scene, tuple(self.lines)))
             self.trail.append(fallback.key)
             if fallback.once:
-                used.add(fallback.key)
+                state.used = used = used | {fallback.key}
             if fallback.effects is not None:
                 fallback.effects(v, n)
             scene_id = fallback.target

@@ -239,18 +239,15 @@ def explore(story, max_states: int = DEFAULT_MAX_STATES, progress=None) -> Repor
             if sid not in report.endings:
                 report.endings[sid] = _route(parents, cursor)
         else:
-            options = game.choice_ids
-            if not options:
+            try:
+                children = game.successors()
+            except StateError:  # fallbacks that loop for ever: a soft-lock by another name
+                children = []
+            if not children:
                 stuck.append(cursor)
             scene_id = game.state.scene
-            choices_seen.update(f"{scene_id}/{o}" for o in options)
-            for number, option in enumerate(options):
-                child = game.fork(route=False)
-                try:
-                    child.choose(number)
-                except StateError:   # a loop of fallbacks: a soft-lock by another name
-                    stuck.append(cursor)
-                    continue
+            for option, child in children:
+                choices_seen.add(f"{scene_id}/{option}")
                 trail = child.trail
                 if len(trail) == 2:
                     scenes_seen.add(trail[1])
@@ -288,20 +285,26 @@ def _route(parents, i) -> list[str]:
 
 
 def _softlocks(parents, successors, ending_states, games) -> list[list[str]]:
-    predecessors: list[list[int]] = [[] for _ in range(games)]
-    for i, nexts in enumerate(successors):
-        for j in nexts:
-            predecessors[j].append(i)
+    """Routes into the states from which no ending can be reached.
+
+    A state is good if it is an ending or leads to a good state. States are
+    numbered in breadth-first order, so most edges point forward and a pass
+    from the last state to the first settles nearly all of them; passes
+    repeat until nothing changes (loops need a few).
+    """
     good = bytearray(games)
-    stack = list(ending_states)
-    for i in stack:
+    for i in ending_states:
         good[i] = 1
-    while stack:
-        i = stack.pop()
-        for p in predecessors[i]:
-            if not good[p]:
-                good[p] = 1
-                stack.append(p)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(games - 1, -1, -1):
+            if not good[i]:
+                for j in successors[i]:
+                    if good[j]:
+                        good[i] = 1
+                        changed = True
+                        break
     # Report each doomed region once: the doomed states whose parent could still end well.
     out = []
     for i in range(games):
