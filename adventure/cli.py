@@ -75,16 +75,25 @@ def cmd_play(argv) -> int:
         _err(f"adventure: {exc}")
         return 1
     plain = args.plain or not sys.stdin.isatty() or not sys.stdout.isatty() or os.environ.get("TERM") == "dumb"
+    from . import settings as settings_file
+
+    settings, settings_warning = settings_file.read(store.folder if store else _default_saves())
     if plain:
         from .ui_plain import PlainUI
 
-        ui = PlainUI()
+        ui = PlainUI(width=settings.width)
     else:
-        from .ui_tty import TerminalUI
+        plain = _terminal_cannot_draw()
+        if plain:
+            from .ui_plain import PlainUI
 
-        ui = TerminalUI()
-    if note:
-        ui.warn(note)
+            ui = PlainUI(width=settings.width)
+        else:
+            from .ui_tty import TerminalUI
+
+            ui = TerminalUI(story, settings=settings)
+    if settings_warning:
+        ui.warn(settings_warning)
     record = _recorder(args.record) if args.record else None
     from .session import Leave, Session
 
@@ -93,8 +102,31 @@ def cmd_play(argv) -> int:
     for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if sig is not None:
             signal.signal(sig, leave)
+    fresh = not (args.load or args.resume or args.replay or args.start_scene)
+    try:
+        while fresh and not plain:
+            picked = ui.title(story, store, on_settings=lambda s: _keep_settings(store, s))
+            if picked is None:
+                ui.goodbye(saved=False)
+                return 0
+            if picked[0] == "new":
+                break
+            try:
+                loaded = store.load(picked[1], story)
+            except AdventureError as exc:
+                ui.warn(str(exc))  # a broken save is reported and left alone; the title screen stays
+                continue
+            game, seconds, note = loaded.game, loaded.play_seconds, loaded.note
+            break
+        if fresh and plain:
+            ui.title(story)
+    except (KeyboardInterrupt, EOFError, Leave):
+        ui.goodbye(saved=False)
+        return 0
+    if note:
+        ui.warn(note)
     session = Session(story, ui, store, game, seconds, record=record,
-                      reload=lambda: load_story(args.story, cache=False))
+                      reload=lambda: load_story(args.story, cache=False), settings=settings)
     if args.replay and plain and game.ended:
         ui.show(game.frames, game)
         ui.ending(game, seconds)
@@ -104,6 +136,27 @@ def cmd_play(argv) -> int:
     finally:
         if record is not None:
             record.close()
+
+
+def _default_saves():
+    from .saves import default_folder
+
+    return default_folder()
+
+
+def _keep_settings(store, settings):
+    from . import settings as settings_file
+
+    try:
+        settings_file.write(store.folder if store else _default_saves(), settings)
+    except OSError:
+        pass
+
+
+def _terminal_cannot_draw() -> bool:
+    """A terminal whose encoding cannot show the menus' characters gets the plain player."""
+    encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower().replace("-", "")
+    return encoding not in ("utf8", "utf16", "utf32")
 
 
 def _starting_game(story, store, args):

@@ -38,6 +38,7 @@ class _Loader(_Base):
 
 MAX_NODES = 2_000_000   # node visits per file, counting every alias use
 MAX_DEPTH = 64
+_BRACES = re.compile(r"\{\{|\}\}|[{}]")
 ID_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _TAG = "tag:yaml.org,2002:"
 ALLOWED_TAGS = {_TAG + t for t in ("str", "int", "bool", "null", "float", "map", "seq", "timestamp")}
@@ -466,20 +467,20 @@ class Compiler:
         """Split text at {expressions}; `{{` and `}}` are literal braces."""
         if "{" not in text and "}" not in text:
             return [text]
-        parts, buf, i, n = [], [], 0, len(text)
-        while i < n:
-            ch = text[i]
-            if ch in "{}" and i + 1 < n and text[i + 1] == ch:
-                buf.append(ch)
-                i += 2
+        parts, buf, pos, n = [], [], 0, len(text)
+        while True:
+            match = _BRACES.search(text, pos)
+            if match is None:
+                buf.append(text[pos:])
+                break
+            buf.append(text[pos:match.start()])
+            token, i = match.group(), match.start()
+            pos = match.end()
+            if token == "{{" or token == "}}":
+                buf.append(token[0])
                 continue
-            if ch == "}":
+            if token == "}":
                 self.error(path, node, "a lone '}' in text (write '}}' for a brace)", "E014", _offset(node, i))
-                i += 1
-                continue
-            if ch != "{":
-                buf.append(ch)
-                i += 1
                 continue
             end, quote = i + 1, None
             while end < n and (quote or text[end] != "}"):
@@ -505,9 +506,10 @@ class Compiler:
                 buf = []
             if tree is not None:
                 parts.append(tree)
-            i = end + 1
-        if buf or not parts:
-            parts.append("".join(buf))
+            pos = end + 1
+        tail = "".join(buf)
+        if tail or not parts:
+            parts.append(tail)
         return parts
 
     # -- text ------------------------------------------------------------------

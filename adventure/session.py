@@ -5,11 +5,14 @@ does is here, once, for both.
 """
 from __future__ import annotations
 
+import inspect
 import time
 
 from .engine import Game, transcript, undo
 from .errors import AdventureError, ChoiceError, SaveError, StoryError
+from . import settings as settings_file
 from .saves import AUTOSAVE, SaveStore
+from .settings import Settings
 
 HELP = """\
 Choose with the arrow keys and Enter, or press a choice's number.
@@ -21,10 +24,13 @@ Commands (type them at the prompt; in the menu press the key in brackets):
   history       the road so far: scenes passed, choices made
   restart       start the story again from the beginning
   reload        re-read the story files (for authors)
+  settings      text width, pacing, colours (kept for next time)
   help          this help                                     [h]
   quit          save and leave (so do Ctrl-C and Ctrl-D)      [q]
-The game saves itself after every choice and when you leave;
-`adventure --continue` picks up where you left off."""
+In a long scene, Enter or Space shows the next paragraph; a shows the rest.
+The game saves itself after every choice and when you leave (slot autosave);
+each save keeps its previous version; `adventure --continue` picks up where
+you left off, even after the story has been updated."""
 
 QUICK = "quick"
 
@@ -35,8 +41,9 @@ class Leave(Exception):
 
 class Session:
     def __init__(self, story, ui, store: SaveStore | None, game: Game | None = None,
-                 play_seconds: float = 0.0, record=None, reload=None):
+                 play_seconds: float = 0.0, record=None, reload=None, settings=None):
         self.story = story
+        self.settings = settings if settings is not None else Settings()
         self.ui = ui
         self.store = store
         self.game = game or Game(story)
@@ -59,7 +66,10 @@ class Session:
                 if game.ended:
                     self.ui.ending(game, self.play_seconds)
                     self.autosave()
-                    return 0
+                    if self.ui.again() != "restart":
+                        return self.leave()
+                    self.cmd_restart()
+                    continue
                 if game.stuck:
                     self.ui.warn(f"The story has nowhere to go from here (scene {game.state.scene!r} "
                                  f"offers no choices). Type undo, load or quit.")
@@ -107,17 +117,45 @@ class Session:
             self.ui.warn(f"Unknown command {name!r}. Type help for the list.")
             return None
         try:
-            return handler(*args[:1])
+            inspect.signature(handler).bind(*args)
         except TypeError:
-            self.ui.warn(f"{name} takes no such argument")
+            self.ui.warn(f"{name} does not take {' '.join(args)!r}. Type help for the list.")
+            return None
+        try:
+            return handler(*args)
         except AdventureError as exc:
             self.ui.warn(str(exc))
         return None
 
-    def cmd_help(self, *_):
+    def cmd_help(self):
         self.ui.say(HELP)
 
-    def cmd_quit(self, *_):
+    def cmd_settings(self, key=None, value=None):
+        """`settings` shows them (or opens the menu); `settings pacing scene` changes one."""
+        if key is None:
+            if not self.ui.settings_menu(self.settings):
+                self.ui.say(f"Settings: {self.settings.describe()}.\n"
+                            "Change one with: settings width 70 | settings pacing scene|paragraph | "
+                            "settings colours on|off")
+                return
+        elif value is None:
+            raise AdventureError(f"settings {key} needs a value, for example: settings {key} "
+                                 f"{ {'width': '70', 'pacing': 'scene'}.get(key, 'off') }")
+        else:
+            try:
+                self.settings.change(key, value)
+            except ValueError as exc:
+                raise AdventureError(str(exc)) from None
+        self.ui.apply(self.settings)
+        if self.store is not None:
+            try:
+                settings_file.write(self.store.folder, self.settings)
+            except OSError as exc:
+                self.ui.warn(f"Settings not saved: {exc.strerror or exc}")
+                return
+        self.ui.say(f"Settings: {self.settings.describe()}.")
+
+    def cmd_quit(self):
         return "quit"
 
     cmd_exit = cmd_quit
@@ -141,14 +179,14 @@ class Session:
         self.ui.say(loaded.note or f"Loaded {name}.")
         self.ui.show(self.game.frames, self.game)
 
-    def cmd_saves(self, *_):
+    def cmd_saves(self):
         infos, problems = self._need_store().slots()
         if not infos and not problems:
             self.ui.say("No saves yet.")
         for line in format_slots(infos) + problems:
             self.ui.say(line)
 
-    def cmd_undo(self, *_):
+    def cmd_undo(self):
         try:
             self.game = undo(self.game)
         except ChoiceError as exc:
@@ -157,7 +195,7 @@ class Session:
         self.ui.say("You take that back.")
         self.ui.show(self.game.frames, self.game, again=True)
 
-    def cmd_history(self, *_):
+    def cmd_history(self):
         lines = []
         chapter = None
         for kind, chap, text in transcript(self.story, self.game.state):
@@ -170,13 +208,13 @@ class Session:
                 lines.append(f"    > {text}")
         self.ui.say("\n".join(lines))
 
-    def cmd_restart(self, *_):
+    def cmd_restart(self):
         self.game = Game(self.story)
         self.base_seconds, self.started = 0.0, time.monotonic()
         self.ui.say("The story begins again.")
         self.ui.show(self.game.frames, self.game, again=True)
 
-    def cmd_reload(self, *_):
+    def cmd_reload(self):
         if self.reload_story is None:
             raise AdventureError("this story cannot be reloaded")
         try:

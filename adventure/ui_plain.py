@@ -32,7 +32,7 @@ class PlainUI:
     def __init__(self, stdin=None, stdout=None, width: int | None = None):
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
-        self.width = width or text_width()
+        self.width = text_width(width)
         self.chapter = None
         try:
             self.echoes = self.stdin.isatty()
@@ -77,6 +77,36 @@ class PlainUI:
                 continue
             if answer:
                 return answer
+
+    def apply(self, settings) -> None:
+        self.width = text_width(settings.width)
+
+    def settings_menu(self, settings) -> bool:
+        return False  # plain mode changes settings by typed command only
+
+    def title(self, story) -> None:
+        self.write(story.title.upper())
+        if story.subtitle:
+            self.write(wrap(story.subtitle, self.width))
+
+    def again(self) -> str:
+        self.write("1. Start again")
+        self.write("2. Quit")
+        while True:
+            self.stdout.write("> ")
+            self.stdout.flush()
+            line = self.stdin.readline()
+            if not line:
+                self.write()
+                return "quit"
+            answer = line.strip().lower()
+            if not self.echoes:
+                self.write(answer)
+            if answer in ("1", "restart", "again"):
+                return "restart"
+            if answer in ("2", "quit", "q", "exit"):
+                return "quit"
+            self.write("Type 1 to start again or 2 to quit.")
 
     def say(self, text: str) -> None:
         self.write(wrap(text, self.width))

@@ -82,7 +82,7 @@ def _terminal(story, keys, width=100):
 def test_terminal_player_arrows_numbers_and_quit():
     story = load_story(STORIES / "tiny", cache=False)
     # "2" picks the beach at once; Down+Enter then picks the second option ("Go home").
-    session, code, shown = _terminal(story, "2\x1b[B\r")
+    session, code, shown = _terminal(story, "2\x1b[B\r2")  # ... and 2: quit at the end
     assert code == 0
     assert session.game.state.route == ["search_beach", "home"]
     assert session.game.ended
