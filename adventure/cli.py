@@ -17,6 +17,11 @@ EPILOG = "commands: play (default), check, explore, graph, new, stats, saves.  `
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):
+        try:  # a terminal that cannot show a character gets a '?', not a crash
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError):
+            pass
     command = argv.pop(0) if argv and argv[0] in COMMANDS else "play"
     try:
         return globals()["cmd_" + command](argv)

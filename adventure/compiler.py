@@ -65,6 +65,7 @@ class Compiler:
     # -- reporting -------------------------------------------------------------
     def error(self, path, where, message, code, offset=0, severity="error"):
         line, column = _position(where, offset)
+        message = " ".join(message.split())  # one line, whatever YAML or the source held
         self.diagnostics.append(Diagnostic(path, line, column, severity, message, code))
 
     @property

@@ -30,7 +30,7 @@ def display(path: Path) -> str:
         shown = os.path.relpath(path)
     except ValueError:
         return str(path)
-    return str(Path(path).resolve()) if shown.startswith("..") else shown
+    return os.path.abspath(path) if shown.startswith("..") else shown
 
 
 def read_sources(root) -> tuple[tuple[str, str], list[tuple[str, str]], str]:

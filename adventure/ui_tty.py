@@ -112,8 +112,7 @@ class TerminalUI:
                 last = n == len(frames) - 1 and i == len(frame.lines) - 1
                 if paced and not last:
                     paced = self.more()
-                else:
-                    self._print([("", "")])
+                self._print([("", "")])
 
     def more(self) -> bool:
         """Wait for Enter or Space before the next paragraph; `a` shows the rest. False: stop pausing."""

@@ -1,0 +1,156 @@
+"""Hostile story folders and saves: located errors, quickly, in bounded memory; nothing outside read."""
+import os
+import re
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from adventure import Game, SaveError, StoryError, load_story
+from adventure.saves import SaveStore
+from conftest import MANIFEST, ROOT, STORIES
+
+PACKAGE = ROOT / "adventure"
+
+
+def located_errors(folder):
+    with pytest.raises(StoryError) as info:
+        load_story(folder, cache=False)
+    return info.value.diagnostics
+
+
+def test_file_over_the_size_limit_is_refused_unread(make_story):
+    folder = make_story({"story.yaml": MANIFEST})
+    with open(folder / "big.yaml", "w") as handle:
+        handle.write("scenes:\n  a:\n    text: '")
+        handle.write("x" * (10 * 1024 * 1024 + 10))
+        handle.write("'\n")
+    start = time.perf_counter()
+    diags = located_errors(folder)
+    assert time.perf_counter() - start < 2
+    assert any(d.code == "E030" and d.path.endswith("big.yaml") and "limit" in d.message for d in diags)
+
+
+def test_billion_laughs_is_stopped_quickly_in_bounded_memory(make_story):
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, 10):
+        lines.append(f"a{i}: &a{i} [{', '.join(['*a' + str(i - 1)] * 9)}]")
+    bomb = "blocks:\n" + "\n".join("  " + line for line in lines) + "\nscenes:\n  a: {text: x, ending: true}\n"
+    folder = make_story({"story.yaml": MANIFEST, "bomb.yaml": bomb})
+    tracemalloc.start()
+    start = time.perf_counter()
+    diags = located_errors(folder)
+    elapsed = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert any(d.code == "E030" and "aliases" in d.message for d in diags)
+    assert elapsed < 5 and peak < 100 * 2**20
+
+
+def test_deeply_nested_document(make_story):
+    deep = "scenes:\n  a:\n    text: " + "[" * 5000 + "]" * 5000 + "\n"
+    diags = located_errors(make_story({"story.yaml": MANIFEST, "deep.yaml": deep}))
+    assert any(d.code == "E030" and d.path.endswith("deep.yaml") for d in diags)
+
+
+def test_very_long_and_deeply_nested_expressions(make_story):
+    long_expr = " + ".join(["n"] * 2000) + " > 1"
+    nested = "(" * 300 + "n" + ")" * 300 + " > 1"
+    scenes = ("scenes:\n  a:\n    text: x\n    choices:\n"
+              f"      - {{text: one, goto: z, if: '{long_expr}'}}\n"
+              f"      - {{text: two, id: two, goto: z, if: '{nested}'}}\n"
+              "  z: {ending: true, text: end}\n")
+    start = time.perf_counter()
+    diags = located_errors(make_story({"story.yaml": MANIFEST, "a.yaml": scenes}))
+    assert time.perf_counter() - start < 2
+    assert [d.line for d in diags if d.code in ("E030", "E014")] == [5, 6]
+
+
+def test_links_out_of_the_story_folder_are_not_read(make_story, tmp_path):
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("scenes:\n  leaked: {text: 'the secret', ending: true}\n")
+    folder = make_story({"story.yaml": MANIFEST, "a.yaml": "scenes:\n  a: {text: x, ending: true}\n"})
+    os.symlink(secret, folder / "b.yaml")
+    diags = located_errors(folder)
+    assert [(Path(d.path).name, d.code) for d in diags] == [("b.yaml", "E031")]
+    manifest_link = make_story({"a.yaml": "scenes:\n  a: {text: x, ending: true}\n"}, name="m")
+    os.symlink(secret, manifest_link / "story.yaml")
+    assert located_errors(manifest_link)[0].code == "E031"
+
+
+def test_subfolders_and_other_files_are_not_read(make_story):
+    folder = make_story({"story.yaml": MANIFEST, "a.yaml": "scenes:\n  a: {text: x, ending: true}\n"})
+    (folder / "sub").mkdir()
+    (folder / "sub" / "x.yaml").write_text("not: [valid")
+    (folder / "notes.txt").write_text("{{{")
+    assert load_story(folder, cache=False).scenes["a"].ending
+
+
+def test_ctrl_c_during_a_save_leaves_the_old_save_whole(tmp_path, monkeypatch):
+    story = load_story(STORIES / "tiny", cache=False)
+    store = SaveStore(tmp_path)
+    game = Game(story)
+    store.save("slot", game)
+    before = (tmp_path / "slot.json").read_bytes()
+    game.choose("search_beach")
+
+    def interrupted(fd):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        store.save("slot", game)
+    monkeypatch.undo()
+    assert (tmp_path / "slot.json").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["slot.json"]
+
+
+def test_save_names_stay_in_the_saves_folder(tmp_path):
+    story = load_story(STORIES / "tiny", cache=False)
+    store = SaveStore(tmp_path / "saves")
+    for name in ("../escape", "/etc/passwd", "..", "a/../../b", "nul\0l"):
+        with pytest.raises(SaveError):
+            store.save(name, Game(story))
+        with pytest.raises(SaveError):
+            store.load(name, story)
+        with pytest.raises(SaveError):
+            store.delete(name)
+    assert not (tmp_path / "escape.json").exists()
+
+
+def test_oversized_save_is_refused(tmp_path):
+    story = load_story(STORIES / "tiny", cache=False)
+    store = SaveStore(tmp_path)
+    (tmp_path / "huge.json").write_bytes(b" " * (6 * 1024 * 1024))
+    with pytest.raises(SaveError, match="too large"):
+        store.load("huge", story)
+
+
+# -- the package itself ----------------------------------------------------------------------
+FORBIDDEN = [
+    (r"\beval\(", "eval("), (r"\bexec\(", "exec("), (r"\bpickle\b", "pickle"), (r"\bmarshal\b", "marshal"),
+    (r"shell\s*=\s*True", "shell=True"), (r"yaml\.load\(", "yaml.load("), (r"yaml\.unsafe_load", "unsafe_load"),
+    (r"\bUnsafeLoader\b|\bFullLoader\b|(?<!C)(?<!Safe)\bLoader\s*=\s*yaml\.Loader\b", "an unsafe YAML loader"),
+    (r"__import__|importlib", "dynamic import"), (r"\bos\.system\(", "os.system("),
+]
+
+
+def test_package_has_no_eval_exec_pickle_or_unsafe_yaml():
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            code = line.split("#", 1)[0]
+            for pattern, label in FORBIDDEN:
+                if re.search(pattern, code):
+                    offenders.append(f"{path.relative_to(ROOT)}:{number}: {label}: {line.strip()}")
+    assert offenders == []
+
+
+def test_yaml_is_only_composed_with_the_safe_loader():
+    uses = [(p.name, line.strip()) for p in PACKAGE.rglob("*.py") for line in p.read_text().splitlines()
+            if "yaml." in line and not line.strip().startswith("#")]
+    calls = [u for u in uses if re.search(r"yaml\.(load|compose|parse|scan|safe_load|full_load)\b", u[1])]
+    assert calls == [("compiler.py", "node = yaml.compose(text, Loader=_Loader)")]
+    from adventure.compiler import _Loader
+    import yaml
+    assert issubclass(_Loader, yaml.SafeLoader) or issubclass(_Loader, yaml.CSafeLoader)
