@@ -82,7 +82,9 @@ def cmd_play(argv) -> int:
     plain = args.plain or not sys.stdin.isatty() or not sys.stdout.isatty() or os.environ.get("TERM") == "dumb"
     from . import settings as settings_file
 
-    settings, settings_warning = settings_file.read(store.folder if store else _default_saves())
+    settings, settings_warning = settings_file.read(store.folder if store else (args.saves or _default_saves()))
+    if settings_warning:
+        _err(settings_warning)
     if plain:
         from .ui_plain import PlainUI
 
@@ -97,8 +99,6 @@ def cmd_play(argv) -> int:
             from .ui_tty import TerminalUI
 
             ui = TerminalUI(story, settings=settings)
-    if settings_warning:
-        ui.warn(settings_warning)
     record = _recorder(args.record) if args.record else None
     from .session import Leave, Session
 

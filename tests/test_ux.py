@@ -1,0 +1,179 @@
+"""The terminal experience: title screen, pacing, status line, settings, the end, help."""
+import io
+import json
+
+import pytest
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.data_structures import Size
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output.vt100 import Vt100_Output
+
+from adventure import Game, load_story
+from adventure import settings as settings_file
+from adventure.saves import SaveStore
+from adventure.session import HELP, Session
+from adventure.settings import Settings
+from adventure.ui_tty import TerminalUI
+from conftest import ROOT, STORIES
+from test_players import run_cli
+
+DOWN, ENTER = "\x1b[B", "\r"
+
+
+class Terminal(Vt100_Output):
+    """A terminal that answers the cursor-position question (as real ones do), so
+    prompt_toolkit knows the room below the cursor and draws the bottom toolbar."""
+
+    def get_rows_below_cursor_position(self) -> int:
+        return 20
+
+
+def screen_of(buffer):
+    """What a terminal would show, without escape codes."""
+    import re
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buffer.getvalue())
+
+
+def drive(keys, action, settings=None, width=90):
+    """Run `action(ui)` with prompt_toolkit reading `keys` and drawing into a buffer."""
+    buffer = io.StringIO()
+    output = Terminal(buffer, lambda: Size(rows=40, columns=width), term="xterm-256color", enable_cpr=False)
+    with create_pipe_input() as pipe:
+        with create_app_session(input=pipe, output=output):
+            pipe.send_text(keys)
+            ui = TerminalUI(settings=settings or Settings(), output=output)
+            result = action(ui)
+    return result, buffer
+
+
+@pytest.fixture
+def her():
+    return load_story(ROOT / "story", cache=False)
+
+
+def test_title_screen_offers_continue_by_default_when_a_save_exists(her, tmp_path):
+    store = SaveStore(tmp_path)
+    game = Game(her)
+    game.choose(0)
+    store.save("autosave", game)
+    picked, buffer = drive(ENTER, lambda ui: ui.title(her, store))
+    shown = screen_of(buffer)
+    assert picked == ("load", "autosave")
+    assert "HER" in shown and "A story in letters" in shown
+    assert "Continue \u2014 I. The Office: " in shown and "just now" in shown
+    assert "New game" in shown and "Load a save" in shown and "Help" in shown and "Quit" in shown
+
+
+def test_title_screen_new_game_help_and_quit(her, tmp_path):
+    store = SaveStore(tmp_path)
+    assert drive(ENTER, lambda ui: ui.title(her, store))[0] == ("new", None)
+    picked, buffer = drive("3" + "4", lambda ui: ui.title(her, store))  # Help, then Quit
+    assert picked is None and "undo" in screen_of(buffer)
+
+
+def test_long_scenes_reveal_a_paragraph_at_a_time(her):
+    game = Game(her)
+    paragraphs = [line.text for line in game.lines]
+    assert len(paragraphs) > 3
+    # One Enter: the first two paragraphs are out, the third is not yet.
+    _r, buffer = drive(ENTER + "\x03", lambda ui: _show_until_interrupted(ui, game))
+    shown = screen_of(buffer)
+    assert paragraphs[0][:30] in shown and paragraphs[1][:30] in shown
+    assert paragraphs[2][:30] not in shown
+    assert "Enter for more" in shown
+
+
+def _show_until_interrupted(ui, game):
+    try:
+        ui.show(game.frames, game)
+    except KeyboardInterrupt:
+        return "interrupted"
+
+
+def test_a_shows_the_rest_and_scene_pacing_shows_all_at_once(her):
+    game = Game(her)
+    last = game.lines[-1].text[:25]
+    _r, buffer = drive("a", lambda ui: ui.show(game.frames, game))
+    assert last in screen_of(buffer)
+    _r, buffer = drive("", lambda ui: ui.show(game.frames, game), settings=Settings(pacing="scene"))
+    shown = screen_of(buffer)
+    assert last in shown and "Enter for more" not in shown
+
+
+def test_status_line_shows_chapter_time_and_keys(her):
+    session = Session(her, None, None)
+    _r, buffer = drive("q", lambda ui: ui.ask(session.game.choices, session))
+    shown = screen_of(buffer)
+    assert "I. The Office" in shown and "0m 0" in shown
+    assert "s save" in shown and "u undo" in shown and "h help" in shown
+
+
+def test_the_end_offers_to_start_again(tmp_path):
+    story = load_story(STORIES / "tiny", cache=False)
+
+    def play(ui):
+        session = Session(story, ui, None)
+        return session.run(), session
+    (code, session), buffer = drive("3" + "1" + "q", play)  # home; at the end, 1: start again; then quit
+    shown = screen_of(buffer)
+    assert code == 0 and "THE END" in shown and "Start again" in shown
+    assert "The story begins again." in shown and session.game.state.route == []
+
+
+def test_plain_end_screen(tmp_path):
+    result = run_cli(["--plain", "--no-save", "--story", str(STORIES / "tiny")], stdin="3\n1\n3\n2\n")
+    out = result.stdout
+    assert out.count("THE END") == 2 and "1. Start again" in out and "The story begins again." in out
+
+
+def test_settings_saved_and_read_back(tmp_path):
+    saves = tmp_path / "saves"
+    result = run_cli(["--plain", "--story", str(STORIES / "tiny"), "--saves", str(saves)],
+                     stdin="settings pacing scene\nsettings width 60\nsettings colours off\nsettings\nquit\n")
+    assert "Settings: width 60, pacing scene (whole scenes), colours off." in " ".join(result.stdout.split())
+    saved = json.loads((saves / "settings.json").read_text())
+    assert saved == {"width": 60, "pacing": "scene", "color": False}
+    settings, warning = settings_file.read(saves)
+    assert (settings.width, settings.pacing, settings.color, warning) == (60, "scene", False, None)
+    bad = run_cli(["--plain", "--story", str(STORIES / "tiny"), "--saves", str(saves)],
+                  stdin="settings width 5\nsettings speed fast\nquit\n")
+    said = " ".join(bad.stdout.split())
+    assert "width is a number from 30 to 300" in said and "no setting 'speed'" in said
+    assert json.loads((saves / "settings.json").read_text())["width"] == 60
+
+
+def test_settings_width_is_used(tmp_path):
+    saves = tmp_path / "saves"
+    saves.mkdir()
+    (saves / "settings.json").write_text('{"width": 40}')
+    out = run_cli(["--plain", "--no-save", "--saves", str(saves)], stdin="").stdout
+    lines = [l for l in out.splitlines() if l.strip()]
+    assert max(len(l) for l in lines) <= 40 and len(lines) > 10
+
+
+def test_broken_settings_file_is_ignored_with_a_warning(tmp_path):
+    saves = tmp_path / "saves"
+    saves.mkdir()
+    (saves / "settings.json").write_text("{width: lots")
+    result = run_cli(["--plain", "--story", str(STORIES / "tiny"), "--saves", str(saves)], stdin="3\n2\n")
+    warnings = [l for l in result.stderr.splitlines() if "settings.json" in l]
+    assert len(warnings) == 1 and warnings[0].startswith("Ignoring") and "defaults" in warnings[0]
+    assert "THE END" in result.stdout
+    assert (saves / "settings.json").read_text() == "{width: lots"
+
+
+def test_help_fits_one_screen():
+    lines = HELP.splitlines()
+    assert len(lines) <= 20 and max(len(l) for l in lines) <= 80
+    for word in ("save", "load", "undo", "history", "quit", "settings", "autosave"):
+        assert word in HELP
+
+
+def test_chapters_in_history_and_save_list(her, tmp_path):
+    store = SaveStore(tmp_path)
+    game = Game(her)
+    game.choose(0)
+    store.save("one", game)
+    assert store.info("one").chapter == "I. The Office"
+    listing = run_cli(["saves", "--saves", str(tmp_path)]).stdout
+    assert "I. The Office:" in listing
