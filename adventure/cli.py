@@ -85,21 +85,20 @@ def cmd_play(argv) -> int:
     settings, settings_warning = settings_file.read(store.folder if store else (args.saves or _default_saves()))
     if settings_warning:
         _err(settings_warning)
+    plain = plain or _terminal_cannot_draw()
     if plain:
         from .ui_plain import PlainUI
 
         ui = PlainUI(width=settings.width)
     else:
-        plain = _terminal_cannot_draw()
-        if plain:
-            from .ui_plain import PlainUI
+        from .ui_tty import TerminalUI
 
-            ui = PlainUI(width=settings.width)
-        else:
-            from .ui_tty import TerminalUI
-
-            ui = TerminalUI(story, settings=settings)
-    record = _recorder(args.record) if args.record else None
+        ui = TerminalUI(story, settings=settings)
+    try:
+        record = _recorder(args.record) if args.record else None
+    except OSError as exc:
+        _err(f"adventure: cannot write {args.record}: {exc.strerror}")
+        return 1
     from .session import Leave, Session
 
     def leave(signum, frame):

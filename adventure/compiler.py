@@ -13,7 +13,8 @@ import re
 import yaml
 
 from .errors import Diagnostic
-from .expr import BOOL, INT, STR, ExprError, Parser
+from .expr import BOOL, INT, STR
+from .syntax import ExprError, Parser
 
 try:
     _Base = yaml.CSafeLoader

@@ -5,7 +5,7 @@ replayer, the benchmark) plays through `Game`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import namedtuple
 
 from .errors import ChoiceError, RouteError, StateError
 from .model import Line, Scene, Story
@@ -13,16 +13,32 @@ from .model import Line, Scene, Story
 MAX_AUTO_STEPS = 10_000  # fallbacks followed in a row before we call it a loop
 
 
-@dataclass(slots=True)
 class GameState:
-    """Everything that changes during play; serialises to JSON-ready data."""
+    """Everything that changes during play; serialises to JSON-ready data.
 
-    scene: str
-    vars: dict
-    visits: dict = field(default_factory=dict)
-    route: list = field(default_factory=list)   # ids of the choices the player took, in order
-    used: set = field(default_factory=set)      # "scene/choice" keys of once-only choices taken
-    origin: dict | None = None                  # where play began, when not the story's start
+    scene   the current scene id
+    vars    variable -> value
+    visits  scene id -> times entered
+    route   ids of the choices the player took, in order
+    used    "scene/choice" keys of once-only choices taken
+    origin  where play began ({"scene", "vars"}), when not the story's start
+    """
+
+    __slots__ = ("scene", "vars", "visits", "route", "used", "origin")
+
+    def __init__(self, scene, vars, visits=None, route=None, used=None, origin=None):
+        self.scene = scene
+        self.vars = vars
+        self.visits = {} if visits is None else visits
+        self.route = [] if route is None else route
+        self.used = set() if used is None else used
+        self.origin = origin
+
+    def __eq__(self, other):
+        return isinstance(other, GameState) and self.to_dict() == other.to_dict()
+
+    def __repr__(self):
+        return f"GameState(scene={self.scene!r}, choices={len(self.route)})"
 
     def to_dict(self) -> dict:
         data = {
@@ -69,21 +85,16 @@ class GameState:
                          set(self.used), self.origin)
 
 
-@dataclass(frozen=True, slots=True)
-class Option:
+class Option(namedtuple("Option", "id text index")):
     """A choice on offer: its stable id, its text now, and its place in the menu."""
 
-    id: str
-    text: str
-    index: int
+    __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Frame:
+class Frame(namedtuple("Frame", "scene lines")):
     """A scene the player passed through: the scene and its text as it read then."""
 
-    scene: Scene
-    lines: tuple
+    __slots__ = ()
 
 
 class Game:

@@ -14,19 +14,16 @@ traceback.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 
 
-@dataclass(frozen=True, order=True)
-class Diagnostic:
-    """One located finding about a story: `path:line:column: severity: message [CODE]`."""
+class Diagnostic(namedtuple("Diagnostic", "path line column severity message code")):
+    """One located finding about a story: `path:line:column: severity: message [CODE]`.
 
-    path: str
-    line: int
-    column: int
-    severity: str  # "error" or "warning"
-    message: str
-    code: str
+    `severity` is "error" or "warning". Diagnostics sort by place in the file.
+    """
+
+    __slots__ = ()
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message} [{self.code}]"

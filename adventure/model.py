@@ -6,7 +6,7 @@ compiles it once into closures so play never re-reads a tree.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 from types import MappingProxyType
 
 from .expr import compile_tree
@@ -14,12 +14,10 @@ from .expr import compile_tree
 FORMAT = 1  # version of the compiled form; part of the cache key
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(namedtuple("Line", "text speaker", defaults=(None,))):
     """A rendered paragraph: its text and who says it (None for narration)."""
 
-    text: str
-    speaker: str | None = None
+    __slots__ = ()
 
 
 def compile_template(parts):

@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import time
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
 
 from .engine import Game, GameState, replay, replay_partial
@@ -35,25 +34,16 @@ def default_folder() -> Path:
     return Path(setting) if setting else Path("saves")
 
 
-@dataclass
-class SlotInfo:
+class SlotInfo(namedtuple("SlotInfo", "name story_title scene_title chapter choices play_seconds saved_at path")):
     """What the save list shows, read without rebuilding the game."""
 
-    name: str
-    story_title: str
-    scene_title: str
-    chapter: str
-    choices: int
-    play_seconds: float
-    saved_at: float
-    path: Path
+    __slots__ = ()
 
 
-@dataclass
-class Loaded:
-    game: Game
-    play_seconds: float
-    note: str | None  # one line for the player when the story changed under the save
+class Loaded(namedtuple("Loaded", "game play_seconds note")):
+    """A loaded save; `note` is one line for the player when the story changed under it."""
+
+    __slots__ = ()
 
 
 class SaveStore:
@@ -94,7 +84,7 @@ class SaveStore:
                 raise SaveError(f"cannot create the saves folder {self.folder}: {exc.strerror}") from None
         tmp = None
         try:
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{path.stem}-", suffix=".tmp")
+            fd, tmp = _mkstemp(dir=self.folder, prefix=f".{path.stem}-", suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
@@ -236,3 +226,9 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def _mkstemp(**kw):
+    import tempfile  # only writing needs it; kept off the start-up path
+
+    return tempfile.mkstemp(**kw)

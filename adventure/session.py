@@ -5,7 +5,6 @@ does is here, once, for both.
 """
 from __future__ import annotations
 
-import inspect
 import time
 
 from .engine import Game, transcript, undo
@@ -116,6 +115,8 @@ class Session:
         if handler is None:
             self.ui.warn(f"Unknown command {name!r}. Type help for the list.")
             return None
+        import inspect  # only typed commands need it; kept off the start-up path
+
         try:
             inspect.signature(handler).bind(*args)
         except TypeError:

@@ -3,19 +3,22 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 FILENAME = "settings.json"
 PACING = ("paragraph", "scene")
 
 
-@dataclass
 class Settings:
-    width: int = 88          # the widest a line of text may be; narrower terminals wrap sooner
-    pacing: str = "paragraph"  # "paragraph": long scenes reveal a paragraph at a time; "scene": all at once
-    color: bool = True
+    """width: the widest a line of text may be (narrower terminals wrap sooner);
+    pacing: "paragraph" reveals long scenes a paragraph at a time, "scene" all at once;
+    color: styles for voices and headings."""
+
+    def __init__(self, width: int = 88, pacing: str = "paragraph", color: bool = True):
+        self.width, self.pacing, self.color = width, pacing, color
+
+    def to_dict(self) -> dict:
+        return {"width": self.width, "pacing": self.pacing, "color": self.color}
 
     def describe(self) -> str:
         return (f"width {self.width}, pacing {self.pacing} "
@@ -69,10 +72,10 @@ def write(folder, settings: Settings) -> None:
     """Save atomically; raise OSError when the folder cannot be written."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".settings-", suffix=".tmp")
+    fd, tmp = _mkstemp(dir=folder, prefix=".settings-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(asdict(settings), handle, indent=1)
+            json.dump(settings.to_dict(), handle, indent=1)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, folder / FILENAME)
@@ -82,3 +85,9 @@ def write(folder, settings: Settings) -> None:
         except OSError:
             pass
         raise
+
+
+def _mkstemp(**kw):
+    import tempfile  # only writing needs it; kept off the start-up path
+
+    return tempfile.mkstemp(**kw)

@@ -10,7 +10,7 @@ import string
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from adventure import Game, SaveError, StoryError, load_story
+from adventure import Game, SaveError, load_story
 from adventure.checks import check
 from adventure.errors import Diagnostic
 from adventure.loader import compile_sources

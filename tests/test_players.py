@@ -5,7 +5,6 @@ import re
 import subprocess
 import sys
 
-import pytest
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.data_structures import Size
 from prompt_toolkit.input import create_pipe_input

@@ -1,6 +1,5 @@
 """The game in a real terminal: tmux runs `adventure`, sends keys, and reads the screen."""
 import json
-import os
 import re
 import shutil
 import subprocess

@@ -1,7 +1,6 @@
 """The author's tools: check, explore, replay/record, reload, graph, new, stats, schema."""
 import json
 import shutil
-import subprocess
 
 import pytest
 import yaml

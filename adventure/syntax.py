@@ -1,0 +1,249 @@
+"""Parsing the story expression language: source text to checked trees.
+
+Source is parsed with the stdlib `ast` and only a whitelist of node kinds is
+accepted; each becomes a small JSON-friendly tree (see `adventure.expr`),
+typed against the story's declared variables. Used when a story is compiled,
+never during play.
+"""
+from __future__ import annotations
+
+import ast
+import re
+
+from .expr import BOOL, INT, STR, type_of_value
+
+MAX_SOURCE = 2000  # characters; longer expressions are refused, not parsed
+
+_CMP_OPS = {
+    ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+}
+_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+class ExprError(Exception):
+    """A problem in one expression; `offset` is the column within the source."""
+
+    def __init__(self, message: str, offset: int = 0, code: str = "E014"):
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+        self.code = code
+
+
+class Parser:
+    """Parses expressions against a story's declared variables and scene ids."""
+
+    def __init__(self, var_types: dict[str, str], scene_ids, var_values: dict | None = None):
+        self.var_types = var_types
+        self.scene_ids = scene_ids
+        self.var_values = var_values or {}  # str variables limited to a set of values
+        self._memo: dict = {}  # stories repeat the same few expressions thousands of times
+
+    # -- entry points -------------------------------------------------------
+    def expression(self, source: str, want: str | None = None):
+        """Parse `source`; return (tree, type). Raise ExprError if it does not fit."""
+        key = ("e", source, want)
+        if key not in self._memo:
+            try:
+                self._memo[key] = self._expression(source, want)
+            except ExprError as exc:
+                self._memo[key] = exc
+        result = self._memo[key]
+        if isinstance(result, ExprError):
+            raise ExprError(result.message, result.offset, result.code)
+        return result
+
+    def effect(self, source: str):
+        """Parse one effect; return (kind, name, tree) with kind set/add/sub/toggle."""
+        key = ("f", source)
+        if key not in self._memo:
+            try:
+                self._memo[key] = self._effect(source)
+            except ExprError as exc:
+                self._memo[key] = exc
+        result = self._memo[key]
+        if isinstance(result, ExprError):
+            raise ExprError(result.message, result.offset, result.code)
+        return result
+
+    def _expression(self, source: str, want: str | None = None):
+        node = _parse(source, "eval").body
+        tree, typ = self._node(node)
+        if want is not None and typ != want:
+            raise ExprError(f"expected a {want} expression, got {typ}: {source.strip()!r}",
+                            node.col_offset, "E016")
+        return tree, typ
+
+    def _effect(self, source: str):
+        text = source.strip()
+        if text.startswith("toggle ") or text == "toggle":
+            name = text[len("toggle"):].strip()
+            self._declared(name, source.find(name) if name else 0)
+            if self.var_types[name] != BOOL:
+                raise ExprError(f"toggle needs a bool variable; {name} is {self.var_types[name]}",
+                                source.find(name), "E016")
+            return "toggle", name, None
+        module = _parse(source, "exec")
+        if len(module.body) != 1 or not isinstance(module.body[0], (ast.Assign, ast.AugAssign)):
+            raise ExprError("an effect is `name = value`, `name += n`, `name -= n` or `toggle name`")
+        stmt = module.body[0]
+        if isinstance(stmt, ast.Assign):
+            if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
+                raise ExprError("assign to one variable name", stmt.col_offset)
+            target, kind = stmt.targets[0], "set"
+        else:
+            if not isinstance(stmt.target, ast.Name):
+                raise ExprError("assign to one variable name", stmt.col_offset)
+            ops = {ast.Add: "add", ast.Sub: "sub"}
+            if type(stmt.op) not in ops:
+                raise ExprError("only += and -= are allowed", stmt.col_offset)
+            target, kind = stmt.target, ops[type(stmt.op)]
+        name = target.id
+        self._declared(name, target.col_offset)
+        tree, typ = self._node(stmt.value)
+        vtype = self.var_types[name]
+        if kind != "set" and vtype != INT:
+            raise ExprError(f"{name} is a {vtype}; += and -= need an int", target.col_offset, "E016")
+        if typ != vtype:
+            raise ExprError(f"{name} is a {vtype} but the value is a {typ}", stmt.value.col_offset, "E016")
+        if kind == "set" and tree[0] == "c":
+            self._check_value(name, tree[1], stmt.value.col_offset)
+        return kind, name, tree
+
+    # -- nodes ---------------------------------------------------------------
+    def _declared(self, name: str, offset: int):
+        if not _NAME_RE.match(name or ""):
+            raise ExprError(f"not a variable name: {name!r}", offset)
+        if name not in self.var_types:
+            raise ExprError(f"undeclared variable {name!r}", offset, "E013")
+
+    def _check_value(self, name: str, value, offset: int):
+        allowed = self.var_values.get(name)
+        if allowed is not None and value not in allowed:
+            raise ExprError(f"{value!r} is not one of the values of {name} ({', '.join(allowed)})",
+                            offset, "E019")
+
+    def _node(self, node):
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            raise ExprError(f"{_describe(node)} is not allowed in a story expression",
+                            getattr(node, "col_offset", 0))
+        return method(node)
+
+    def _Constant(self, node):
+        typ = type_of_value(node.value)
+        if typ is None:
+            raise ExprError(f"{node.value!r} is not a bool, int or str literal", node.col_offset)
+        return ["c", node.value], typ
+
+    def _Name(self, node):
+        if node.id in ("true", "True"):
+            return ["c", True], BOOL
+        if node.id in ("false", "False"):
+            return ["c", False], BOOL
+        self._declared(node.id, node.col_offset)
+        return ["v", node.id], self.var_types[node.id]
+
+    def _Call(self, node):
+        if not isinstance(node.func, ast.Name):
+            raise ExprError("only visited('scene') may be called", node.col_offset, "E015")
+        if node.func.id != "visited":
+            raise ExprError(f"unknown function {node.func.id!r} (only visited('scene') exists)",
+                            node.col_offset, "E015")
+        args = node.args
+        if node.keywords or len(args) != 1 or not (
+                isinstance(args[0], ast.Constant) and isinstance(args[0].value, str)):
+            raise ExprError("visited() takes one scene id in quotes", node.col_offset, "E015")
+        scene = args[0].value
+        if scene not in self.scene_ids:
+            raise ExprError(f"visited() names an unknown scene {scene!r}", args[0].col_offset, "E017")
+        return ["visited", scene], INT
+
+    def _UnaryOp(self, node):
+        tree, typ = self._node(node.operand)
+        if isinstance(node.op, ast.Not):
+            self._want(typ, BOOL, node, "not")
+            return ["not", tree], BOOL
+        if isinstance(node.op, (ast.USub, ast.UAdd)):
+            self._want(typ, INT, node, "unary minus")
+            if isinstance(node.op, ast.UAdd):
+                return tree, INT
+            if tree[0] == "c":
+                return ["c", -tree[1]], INT
+            return ["neg", tree], INT
+        raise ExprError(f"{_describe(node.op)} is not allowed", node.col_offset)
+
+    def _BoolOp(self, node):
+        parts = []
+        for value in node.values:
+            tree, typ = self._node(value)
+            self._want(typ, BOOL, value, "and/or")
+            parts.append(tree)
+        return ["and" if isinstance(node.op, ast.And) else "or", *parts], BOOL
+
+    def _BinOp(self, node):
+        if not isinstance(node.op, (ast.Add, ast.Sub)):
+            raise ExprError(f"{_describe(node.op)} is not allowed (only + and -)", node.col_offset)
+        left, lt = self._node(node.left)
+        right, rt = self._node(node.right)
+        if isinstance(node.op, ast.Add) and lt == rt == STR:
+            return ["+", left, right], STR
+        self._want(lt, INT, node.left, "+/-")
+        self._want(rt, INT, node.right, "+/-")
+        return ["+" if isinstance(node.op, ast.Add) else "-", left, right], INT
+
+    def _Compare(self, node):
+        tree, typ = self._node(node.left)
+        out = ["cmp", tree]
+        prev_tree, prev_type = tree, typ
+        for op, comparator in zip(node.ops, node.comparators):
+            if type(op) not in _CMP_OPS:
+                raise ExprError(f"{_describe(op)} is not allowed", node.col_offset)
+            symbol = _CMP_OPS[type(op)]
+            right, rtype = self._node(comparator)
+            if rtype != prev_type:
+                raise ExprError(f"cannot compare a {prev_type} with a {rtype}", comparator.col_offset, "E016")
+            if symbol not in ("==", "!=") and rtype != INT:
+                raise ExprError(f"{symbol} compares ints, not {rtype}s", comparator.col_offset, "E016")
+            for a, b in ((prev_tree, right), (right, prev_tree)):
+                if a[0] == "v" and b[0] == "c":
+                    self._check_value(a[1], b[1], comparator.col_offset)
+            out += [symbol, right]
+            prev_tree, prev_type = right, rtype
+        return out, BOOL
+
+    def _IfExp(self, node):
+        cond, ct = self._node(node.test)
+        self._want(ct, BOOL, node.test, "if")
+        a, at = self._node(node.body)
+        b, bt = self._node(node.orelse)
+        if at != bt:
+            raise ExprError(f"both sides of `if ... else` must have one type ({at} vs {bt})",
+                            node.col_offset, "E016")
+        return ["if", cond, a, b], at
+
+    def _want(self, got, want, node, what):
+        if got != want:
+            raise ExprError(f"{what} needs a {want}, got a {got}", getattr(node, "col_offset", 0), "E016")
+
+
+def _parse(source: str, mode: str):
+    if len(source) > MAX_SOURCE:
+        raise ExprError(f"expression too long ({len(source)} characters, at most {MAX_SOURCE})", 0, "E030")
+    try:
+        return ast.parse(source.strip(), mode=mode)
+    except SyntaxError as exc:
+        raise ExprError(f"cannot parse {source.strip()!r}: {exc.msg}", max((exc.offset or 1) - 1, 0)) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExprError("expression nested too deeply", 0, "E030") from None
+
+
+def _describe(node) -> str:
+    names = {
+        "Attribute": "attribute access", "Subscript": "indexing", "Lambda": "lambda",
+        "List": "a list", "Dict": "a dict", "Tuple": "a tuple", "Set": "a set",
+        "Mult": "*", "Div": "/", "FloorDiv": "//", "Mod": "%", "Pow": "**",
+        "In": "in", "NotIn": "not in", "Is": "is", "IsNot": "is not",
+    }
+    kind = type(node).__name__
+    return names.get(kind, kind)
