@@ -1,0 +1,99 @@
+"""The compiled-story cache: keyed by content, never stale, never trusted when broken."""
+import json
+import os
+import shutil
+
+import pytest
+
+from adventure import load_story
+from adventure.cache import Cache
+from conftest import STORIES
+
+
+@pytest.fixture
+def cached(tmp_path, monkeypatch):
+    """A copy of the tiny story and a private cache folder."""
+    folder = tmp_path / "story"
+    shutil.copytree(STORIES / "tiny", folder)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("ADVENTURE_CACHE", str(cache))
+    return folder, cache
+
+
+def entries(cache):
+    return sorted(cache.glob("*.json")) if cache.exists() else []
+
+
+def test_second_load_comes_from_the_cache(cached, monkeypatch):
+    folder, cache = cached
+    first = load_story(folder)
+    assert len(entries(cache)) == 1
+    import adventure.loader as loader
+
+    def no_compiling(*args):
+        raise AssertionError("compiled again although nothing changed")
+    monkeypatch.setattr(loader, "compile_sources", no_compiling)
+    second = load_story(folder)
+    assert second.fingerprint == first.fingerprint and set(second.scenes) == set(first.scenes)
+
+
+def test_changed_file_is_never_served_stale(cached):
+    folder, cache = cached
+    load_story(folder)
+    scenes = folder / "01-shore.yaml"
+    stamp = os.stat(scenes)
+    scenes.write_text(scenes.read_text().replace("You sleep well.", "You sleep badly."))
+    os.utime(scenes, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # same modification time: content decides
+    from adventure import Game
+    game = Game(load_story(folder))
+    game.choose("home")
+    assert game.text == "You sleep badly."
+    assert len(entries(cache)) == 2
+
+
+def test_added_and_removed_files_are_never_served_stale(cached):
+    folder, cache = cached
+    assert "extra" not in load_story(folder).scenes
+    (folder / "02-extra.yaml").write_text("scenes:\n  extra: {ending: true, text: More.}\n")
+    assert "extra" in load_story(folder).scenes
+    (folder / "02-extra.yaml").unlink()
+    assert "extra" not in load_story(folder).scenes
+
+
+def test_corrupt_entry_is_ignored_and_rebuilt(cached):
+    folder, cache = cached
+    load_story(folder)
+    (entry,) = entries(cache)
+    for junk in (b"{not json", b"[]", json.dumps({"fingerprint": "other", "format": 1}).encode()):
+        entry.write_bytes(junk)
+        story = load_story(folder)
+        assert "shore" in story.scenes
+        assert json.loads(entry.read_text())["fingerprint"] == story.fingerprint  # rebuilt in place
+
+
+def test_cache_can_be_deleted_or_turned_off(cached, monkeypatch):
+    folder, cache = cached
+    load_story(folder)
+    shutil.rmtree(cache)
+    assert "shore" in load_story(folder).scenes
+    monkeypatch.setenv("ADVENTURE_CACHE", "off")
+    shutil.rmtree(cache)
+    load_story(folder)
+    assert not cache.exists()
+
+
+def test_broken_story_is_not_cached(cached):
+    folder, cache = cached
+    (folder / "02-bad.yaml").write_text("scenes:\n  bad: {text: x, choices: [{text: y, goto: nowhere}]}\n")
+    with pytest.raises(Exception):
+        load_story(folder)
+    assert entries(cache) == []
+
+
+def test_cache_key_includes_engine_version(tmp_path, monkeypatch):
+    import adventure.cache as cache_module
+    store = Cache(tmp_path)
+    store.put("fp", {"fingerprint": "fp", "format": 1})
+    assert store.get("fp") is not None
+    monkeypatch.setattr(cache_module, "__version__", "99.0")
+    assert store.get("fp") is None
