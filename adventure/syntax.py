@@ -42,23 +42,17 @@ class Parser:
     # -- entry points -------------------------------------------------------
     def expression(self, source: str, want: str | None = None):
         """Parse `source`; return (tree, type). Raise ExprError if it does not fit."""
-        key = ("e", source, want)
-        if key not in self._memo:
-            try:
-                self._memo[key] = self._expression(source, want)
-            except ExprError as exc:
-                self._memo[key] = exc
-        result = self._memo[key]
-        if isinstance(result, ExprError):
-            raise ExprError(result.message, result.offset, result.code)
-        return result
+        return self._remembered(("e", source, want), lambda: self._expression(source, want))
 
     def effect(self, source: str):
         """Parse one effect; return (kind, name, tree) with kind set/add/sub/toggle."""
-        key = ("f", source)
+        return self._remembered(("f", source), lambda: self._effect(source))
+
+    def _remembered(self, key, parse):
+        """Parse once per distinct source; a remembered failure is raised afresh each time."""
         if key not in self._memo:
             try:
-                self._memo[key] = self._effect(source)
+                self._memo[key] = parse()
             except ExprError as exc:
                 self._memo[key] = exc
         result = self._memo[key]

@@ -59,15 +59,9 @@ class PlainUI:
         for option in options:
             self.write(wrap(f"{option.index + 1}. {option.text}", self.width))
         while True:
-            self.stdout.write("> ")
-            self.stdout.flush()
-            line = self.stdin.readline()
-            if not line:
-                self.write()
+            answer = self._answer()
+            if answer is None:
                 raise EOFError
-            answer = line.strip()
-            if not self.echoes:
-                self.write(answer)  # keep the transcript readable when input comes from a pipe
             if answer.isdigit():
                 number = int(answer)
                 if 1 <= number <= len(options):
@@ -77,6 +71,19 @@ class PlainUI:
                 continue
             if answer:
                 return answer
+
+    def _answer(self) -> str | None:
+        """One line from the player, stripped; None at the end of input."""
+        self.stdout.write("> ")
+        self.stdout.flush()
+        line = self.stdin.readline()
+        if not line:
+            self.write()
+            return None
+        answer = line.strip()
+        if not self.echoes:
+            self.write(answer)  # keep the transcript readable when input comes from a pipe
+        return answer
 
     def apply(self, settings) -> None:
         self.width = text_width(settings.width)
@@ -93,15 +100,10 @@ class PlainUI:
         self.write("1. Start again")
         self.write("2. Quit")
         while True:
-            self.stdout.write("> ")
-            self.stdout.flush()
-            line = self.stdin.readline()
-            if not line:
-                self.write()
+            answer = self._answer()
+            if answer is None:
                 return "quit"
-            answer = line.strip().lower()
-            if not self.echoes:
-                self.write(answer)
+            answer = answer.lower()
             if answer in ("1", "restart", "again"):
                 return "restart"
             if answer in ("2", "quit", "q", "exit"):
