@@ -180,11 +180,6 @@ class Game:
         self.state.route.append(picked.id)
         self._take(picked)
 
-    @property
-    def choice_ids(self) -> list[str]:
-        """The ids of the choices on offer, without rendering their text."""
-        return [c.id for c in self._available()]
-
     def fork(self, *, route: bool = True) -> "Game":
         """An independent copy, for drivers that explore several futures.
 

@@ -129,3 +129,15 @@ def test_start_anywhere(tiny):
     assert "It lights at your touch." in game.text
     game.choose("shore")
     assert undo(game).state.scene == "lamp_room"
+
+
+def test_fork_and_successors_leave_the_original_alone(tiny):
+    game = play(tiny, ["search_beach"])
+    before = game.state.to_dict()
+    copy = game.fork()
+    copy.choose("lamp_room")
+    futures = dict(game.successors())
+    assert game.state.to_dict() == before
+    assert sorted(futures) == ["home", "lamp_room"]
+    assert futures["lamp_room"].state.scene == "lamp_room" and futures["home"].ended
+    assert futures["lamp_room"].state.vars == copy.state.vars
