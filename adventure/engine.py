@@ -100,6 +100,8 @@ class Frame(namedtuple("Frame", "scene lines")):
 class Game:
     """A play-through of `story`, starting fresh or from `state`."""
 
+    __slots__ = ("story", "keep_text", "state", "trail", "_frames", "_options")
+
     def __init__(self, story: Story, state: GameState | None = None, *, keep_text: bool = True):
         self.story = story
         self.keep_text = keep_text

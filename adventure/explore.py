@@ -12,6 +12,7 @@ backwards from the endings.
 from __future__ import annotations
 
 import random
+import sys
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -84,25 +85,34 @@ class _Keyer:
         self.asked = set()
         for sid in order:
             reads, asked, once = live[sid]
-            names_here = [n for n in var_order if n in reads]
-            getter = (itemgetter(*names_here) if len(names_here) > 1
-                      else (lambda v, k=names_here[0]: v[k]) if names_here else (lambda v: None))
-            self.plan[sid] = (getter, tuple((a, caps.get(a)) for a in sorted(asked)), frozenset(once))
-            self.asked |= asked
+            asked = sorted(asked)
+            bounds = tuple(sys.maxsize if caps.get(a) is None else caps[a] for a in asked)
+            self.plan[sid] = (_getter(n for n in var_order if n in reads), _getter(asked), bounds,
+                              frozenset(once))
+            self.asked.update(asked)
 
     def __call__(self, state):
-        getter, asked, once = self.plan[state.scene]
-        if asked:
-            n = state.visits
-            counts = tuple(n.get(a, 0) if cap is None else min(n.get(a, 0), cap) for a, cap in asked)
-        else:
-            counts = None
-        return (state.scene, getter(state.vars), counts, once.intersection(state.used) if once else None)
+        variables, counts, bounds, once = self.plan[state.scene]
+        return (state.scene, variables(state.vars),
+                tuple(map(min, counts(state.visits), bounds)) if bounds else None,
+                once.intersection(state.used) if once else None)
 
     def prune(self, state):
-        """Forget visit counts nothing asks about, so copies of this state stay small."""
-        asked = self.asked
-        state.visits = {k: c for k, c in state.visits.items() if k in asked}
+        """Keep only the visit counts something asks about (every one of them, from 0), so
+        copies of this state stay small and the key can read them all at once."""
+        visits = state.visits
+        state.visits = {k: visits.get(k, 0) for k in self.asked}
+
+
+def _getter(keys):
+    """A function of a dict returning a tuple of the values at `keys`."""
+    keys = list(keys)
+    if len(keys) > 1:
+        return itemgetter(*keys)
+    if keys:
+        key = keys[0]
+        return lambda d: (d[key],)
+    return lambda d: ()
 
 
 def _flow_trees(scene):
@@ -245,10 +255,9 @@ def explore(story, max_states: int = DEFAULT_MAX_STATES, progress=None) -> Repor
                 children = []
             if not children:
                 stuck.append(cursor)
-            scene_id = game.state.scene
             for option, child in children:
-                choices_seen.add(f"{scene_id}/{option}")
                 trail = child.trail
+                choices_seen.add(trail[0])
                 if len(trail) == 2:
                     scenes_seen.add(trail[1])
                 else:
