@@ -389,9 +389,10 @@ def cmd_graph(argv) -> int:
     p.add_argument("dir", nargs="?", help="the story folder (default: the bundled story)")
     p.add_argument("--format", choices=("dot", "mermaid", "svg"), default="dot")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument("--chapters", action="store_true", help="one node per scene file: the story's overview")
     args = p.parse_args(argv)
     from .errors import StoryError
-    from .graph import to_dot, to_mermaid
+    from .graph import to_dot, to_dot_chapters, to_mermaid
 
     try:
         compiled = _compiled_for_tool(args.dir)
@@ -400,7 +401,7 @@ def cmd_graph(argv) -> int:
     if args.format == "mermaid":
         data = to_mermaid(compiled).encode()
     else:
-        data = to_dot(compiled).encode()
+        data = (to_dot_chapters(compiled) if args.chapters else to_dot(compiled)).encode()
         if args.format == "svg":
             import shutil
             import subprocess

@@ -85,3 +85,37 @@ def to_mermaid(compiled) -> str:
         lines.append("  classDef ending fill:#f4d6a0,stroke:#a07020")
         lines.append(f"  class {','.join(endings)} ending")
     return "\n".join(lines) + "\n"
+
+
+def to_dot_chapters(compiled) -> str:
+    """One node per scene file (its chapter, with counts), edges where play crosses files."""
+    files = _by_file(compiled)
+    file_of = {sid: scene.get("file", "") for sid, scene in compiled["scenes"].items()}
+    lines = [f"digraph {_dot_str(compiled.get('id', 'story'))} {{",
+             "  rankdir=TB;",
+             '  node [shape=box, style="rounded,filled", fillcolor="#f7f1e8", fontname="Helvetica", fontsize=11];',
+             '  edge [fontname="Helvetica", fontsize=9, color="#8a7a66"];',
+             f"  label={_dot_str(compiled.get('title', ''))}; labelloc=t;"]
+    ids = {path: f"f{n}" for n, path in enumerate(files)}
+    for path, scenes in files.items():
+        title = scenes[0][1].get("chapter") or os.path.basename(path)
+        choices = sum(len(scene.get("choices", [])) for _sid, scene in scenes)
+        endings = sum(bool(scene.get("ending")) for _sid, scene in scenes)
+        detail = f"{len(scenes)} scenes, {choices} choices" + (f", {endings} ending" if endings else "")
+        attrs = f'label="{_escape(title)}\\n{detail}"'
+        if endings:
+            attrs += ', fillcolor="#f4d6a0", shape=doubleoctagon'
+        lines.append(f"  {ids[path]} [{attrs}];")
+    crossings: dict[tuple, int] = {}
+    for source, target, _label in _edges(compiled):
+        a, b = file_of.get(source), file_of.get(target)
+        if a is not None and b is not None and a != b:
+            crossings[(a, b)] = crossings.get((a, b), 0) + 1
+    for (a, b), count in crossings.items():
+        lines.append(f"  {ids[a]} -> {ids[b]} [label={_dot_str(str(count))}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')

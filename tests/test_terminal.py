@@ -11,6 +11,8 @@ import pytest
 
 from conftest import ROOT
 
+sys.path.insert(0, str(ROOT / "tests" / "bench"))
+
 TMUX = shutil.which("tmux")
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (CI installs it with apt-get)")
 
@@ -27,7 +29,7 @@ class Pane:
         # The game starts only once the window has its final size, so nothing is drawn
         # at a size tmux later reflows.
         command = (f"while [ ! -e {go} ]; do sleep 0.05; done; "
-                   f"cd {ROOT} && env {exports} {sys.executable} -m adventure {' '.join(args)}; "
+                   f"cd {ROOT} && env {exports} {sys.executable} -m adventure {' '.join(map(str, args))}; "
                    f"echo $? > {self.done}; sleep 30")
         self.tmux("new-session", "-d", "-s", "game", "-x", str(width), "-y", str(height), command)
         self.tmux("set-option", "-t", "game", "window-size", "manual")
@@ -199,3 +201,13 @@ def test_dumb_terminal_and_non_utf8_locale_fall_back_to_plain(pane_factory, env)
     pane.keys("C-d")
     pane.wait("Goodbye")
     assert pane.exit_status() == 0
+
+
+def test_explore_shows_a_progress_bar_in_a_terminal(pane_factory, tmp_path):
+    import gen  # the benchmark's story generator: a story big enough to take a few seconds
+    folder = tmp_path / "big"
+    gen.write_yaml(gen.build(300), folder)
+    pane = pane_factory(args=("explore", folder, "--max-states", "250000"))
+    screen = pane.wait(r"states[^\n]*\d", timeout=20)  # the counter, drawn while the search runs
+    assert "Exploring" in screen
+    pane.wait(r"bound reached|every ending reachable|PROBLEMS", timeout=120)

@@ -245,6 +245,13 @@ def test_graph_dot_and_mermaid():
     assert mermaid.startswith("flowchart TD") and '(["Home"])' in mermaid and "class s3 ending" in mermaid
 
 
+def test_graph_chapters_overview():
+    dot = run_cli(["graph", "--chapters"]).stdout
+    assert dot.count("scenes,") == 20
+    assert 'label="I. The Office\\n' in dot and "shape=doubleoctagon" in dot
+    assert dot.count(" -> ") >= 19  # every beat leads into the next
+
+
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 def test_graph_svg(tmp_path):
     out = tmp_path / "g.svg"
