@@ -102,6 +102,9 @@ def cmd_play(argv) -> int:
     from .session import Leave, Session
 
     def leave(signum, frame):
+        for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if sig is not None:  # a second signal must not interrupt the goodbye save
+                signal.signal(sig, signal.SIG_IGN)
         raise Leave()
     for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if sig is not None:

@@ -288,3 +288,20 @@ def test_every_story_file_validates_against_the_schema():
         jsonschema.validate(yaml.safe_load(text), scenes_schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"scenes": {"a": {"choises": []}}}, scenes_schema)
+
+
+def test_the_guides_example_story_works(tmp_path):
+    """The complete example in docs/authoring.md loads, checks and ends well."""
+    import re
+    guide = (ROOT / "docs" / "authoring.md").read_text()
+    blocks = re.findall(r"`([\w.-]+\.yaml)`:\n\n```yaml\n(.*?)```", guide, re.S)
+    assert [name for name, _ in blocks] == ["story.yaml", "01-shore.yaml"]
+    folder = tmp_path / "example"
+    folder.mkdir()
+    for name, text in blocks:
+        (folder / name).write_text(text)
+    result = run_cli(["check", str(folder)])
+    assert result.returncode == 0, result.stdout
+    assert run_cli(["explore", str(folder)]).returncode == 0
+    played = run_cli(["--story", str(folder), "--plain", "--no-save"], stdin="2\n1\n2\n")
+    assert "It lights at your touch." in played.stdout and "THE END" in played.stdout
