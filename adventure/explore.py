@@ -19,6 +19,7 @@ from operator import itemgetter
 from .engine import Game
 from .errors import StateError
 from .expr import names, visited_scenes
+from .memory import no_cyclic_gc
 
 DEFAULT_MAX_STATES = 500_000
 
@@ -226,6 +227,11 @@ def _coverage(story, report, scenes_seen, choices_seen):
 
 def explore(story, max_states: int = DEFAULT_MAX_STATES, progress=None) -> Report:
     """Exhaustive breadth-first search of the story's reachable states."""
+    with no_cyclic_gc():
+        return _explore(story, max_states, progress)
+
+
+def _explore(story, max_states, progress) -> Report:
     report = Report()
     _totals(story, report)
     key_of = _Keyer(story)
