@@ -263,7 +263,7 @@ def main():
     results = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "sizes": {}}
 
     print("start-up ...", flush=True)
-    results["startup"] = startup(runs, cache_dir)
+    results["startup"] = startup(3 * runs, cache_dir)  # start-up is the noisiest figure: more runs
     print("the film's story ...", flush=True)
     results["film"] = python_snippet(FILM, env={"ADVENTURE_CACHE": "off"})
     for n in sizes:
