@@ -79,6 +79,18 @@ def cmd_play(argv) -> int:
     except AdventureError as exc:
         _err(f"adventure: {exc}")
         return 1
+    held = []  # the terminal settings to put back, when the title screen held keys
+    try:
+        return _play(args, story, store, game, seconds, note, held)
+    finally:
+        for restore in held:
+            restore()
+
+
+def _play(args, story, store, game, seconds, note, held) -> int:
+    from .errors import AdventureError
+    from .loader import load_story
+
     plain = args.plain or not sys.stdin.isatty() or not sys.stdout.isatty() or os.environ.get("TERM") == "dumb"
     from . import settings as settings_file
 
@@ -86,11 +98,19 @@ def cmd_play(argv) -> int:
     if settings_warning:
         _err(settings_warning)
     plain = plain or _terminal_cannot_draw()
+    fresh = not (args.load or args.resume or args.replay or args.start_scene)
+    drawn, splashed = 0, False
     if plain:
         from .ui_plain import PlainUI
 
         ui = PlainUI(width=settings.width)
     else:
+        if fresh:  # show the title while prompt_toolkit loads
+            from .title import hold_keys, splash
+            from .ui_plain import text_width
+
+            held.append(hold_keys())
+            drawn, splashed = splash(story, store, text_width(settings.width), settings.color), True
         from .ui_tty import TerminalUI
 
         ui = TerminalUI(story, settings=settings)
@@ -109,10 +129,11 @@ def cmd_play(argv) -> int:
     for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if sig is not None:
             signal.signal(sig, leave)
-    fresh = not (args.load or args.resume or args.replay or args.start_scene)
     try:
         while fresh and not plain:
-            picked = ui.title(story, store, on_settings=lambda s: _keep_settings(store, s))
+            picked = ui.title(story, store, on_settings=lambda s: _keep_settings(store, s),
+                              splashed=splashed, drawn=drawn)
+            drawn = 0
             if picked is None:
                 ui.goodbye(saved=False)
                 return 0

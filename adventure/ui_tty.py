@@ -7,6 +7,7 @@ menus and the "more" prompt are interactive prompt_toolkit applications.
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 from prompt_toolkit import print_formatted_text
@@ -22,6 +23,7 @@ from prompt_toolkit.styles import Style
 
 from .session import HELP, format_duration
 from .settings import Settings
+from .title import ago, header_lines, slots_of, title_options
 from .ui_plain import goodbye_text, text_width, wrap
 
 BASE_STYLE = {
@@ -36,19 +38,6 @@ BASE_STYLE = {
 }
 SHORTCUTS = {"s": "save", "u": "undo", "h": "help", "?": "help", "q": "quit"}
 LONG = 3  # scenes with more paragraphs than this are revealed one paragraph at a time
-
-
-def ago(seconds: float) -> str:
-    minutes = int(seconds // 60)
-    if minutes < 1:
-        return "just now"
-    if minutes < 60:
-        return f"{minutes} minute{'s' * (minutes != 1)} ago"
-    hours = minutes // 60
-    if hours < 24:
-        return f"{hours} hour{'s' * (hours != 1)} ago"
-    days = hours // 24
-    return "yesterday" if days == 1 else f"{days} days ago"
 
 
 class TerminalUI:
@@ -147,6 +136,8 @@ class TerminalUI:
         for key, value in (extra_keys or {}).items():
             kb.add(key)(lambda event, v=value: event.app.exit(result=v))
         kb.add("c-d")(lambda event: event.app.exit(exception=EOFError()))
+        options = [(value, wrap(label, self.width - 11) if isinstance(label, str) else label)
+                   for value, label in options]
         choice = ChoiceInput(message=message, options=options, default=default, style=self.style,
                              bottom_toolbar=toolbar, key_bindings=kb)
         app = choice._create_application()
@@ -166,7 +157,7 @@ class TerminalUI:
         keys = dict(SHORTCUTS)
         keys[":"] = ":"
         result = self.menu(FormattedText([("class:note", "What do you do?")]),
-                           [(o.index, wrap(o.text, self.width - 6)) for o in options],
+                           [(o.index, o.text) for o in options],
                            toolbar=lambda: self.status(session), extra_keys=keys)
         if result == ":":
             return self.command_line()
@@ -203,29 +194,26 @@ class TerminalUI:
             self.apply(settings)
 
     # -- the title screen -------------------------------------------------------------
-    def title(self, story, store, on_settings=None):
-        """Return ("new", None), ("load", slot name), or None to quit."""
+    def title(self, story, store, on_settings=None, splashed: bool = False, drawn: int = 0):
+        """Return ("new", None), ("load", slot name), or None to quit.
+
+        `splashed`: `adventure.title.splash` already printed the title, with a still
+        picture of the menu in its last `drawn` lines (if any), which the menu draws over.
+        """
         self.use_story(story)
-        if not getattr(self, "_title_shown", False):
+        if splashed or getattr(self, "_title_shown", False):
             self._title_shown = True
-            self._print([("", "\n"), ("class:title", f"  {story.title.upper()}")])
-            if story.subtitle:
-                self._print([("class:subtitle", wrap(f"  {story.subtitle}", self.width))])
-            self._print([("", "")])
+        else:
+            self._title_shown = True
+            for style, text in header_lines(story, self.width):
+                self._print([({"1": "class:title", "3": "class:subtitle"}.get(style, ""), text)])
         while True:
-            infos = store.slots()[0] if store is not None else []
-            infos = [i for i in infos if i.story_title == story.title] or infos
-            options, default = [], "new"
-            if infos:
-                newest = infos[0]
-                where = f"{newest.chapter}: {newest.scene_title}" if newest.chapter else newest.scene_title
-                options.append((("load", newest.name),
-                                f"Continue \u2014 {where} ({ago(time.time() - newest.saved_at)})"))
-                default = ("load", newest.name)
-            options.append(("new", "New game"))
-            if infos:
-                options.append(("pick", "Load a save"))
-            options += [("settings", "Settings"), ("help", "Help"), ("quit", "Quit")]
+            infos = slots_of(story, store)
+            options, default = title_options(story, infos)
+            if drawn:
+                sys.stdout.write(f"\x1b[{drawn}A\r")  # back up over the still picture of the menu
+                sys.stdout.flush()
+                drawn = 0
             picked = self.menu("", options, default=default, extra_keys={"q": "quit"})
             if picked == "quit":
                 return None
