@@ -287,6 +287,7 @@ def cmd_check(argv) -> int:
 
 
 def _load_for_tool(directory):
+    """The story a tool works on; a broken story raises StoryError with every problem."""
     from .loader import bundled_story, load_story
 
     return load_story(directory or bundled_story())
@@ -395,19 +396,6 @@ def _print_report(report, args):
 
 
 
-def _compiled_for_tool(directory):
-    """Compiled form of a story, for tools that read its shape; errors end the command."""
-    from .errors import StoryError
-    from .loader import bundled_story, compile_sources, read_sources
-
-    manifest, scene_files, fingerprint = read_sources(directory or bundled_story())
-    compiled, diagnostics = compile_sources(manifest, scene_files, fingerprint)
-    errors = [d for d in diagnostics if d.severity == "error"]
-    if errors or compiled is None:
-        raise StoryError(errors or diagnostics)
-    return compiled
-
-
 def cmd_graph(argv) -> int:
     p = argparse.ArgumentParser(prog="adventure graph", description="Draw the story: scenes and choices.")
     p.add_argument("dir", nargs="?", help="the story folder (default: the bundled story)")
@@ -419,7 +407,7 @@ def cmd_graph(argv) -> int:
     from .graph import to_dot, to_dot_chapters, to_mermaid
 
     try:
-        compiled = _compiled_for_tool(args.dir)
+        compiled = _load_for_tool(args.dir).compiled
     except StoryError as exc:
         return _story_errors(exc)
     if args.format == "mermaid":
@@ -490,7 +478,7 @@ def cmd_stats(argv) -> int:
     from .stats import story_stats
 
     try:
-        stats = story_stats(_compiled_for_tool(args.dir))
+        stats = story_stats(_load_for_tool(args.dir).compiled)
     except StoryError as exc:
         return _story_errors(exc)
     if args.format == "json":
