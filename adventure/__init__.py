@@ -8,12 +8,12 @@
 """
 __version__ = "0.1.0"
 
-from .engine import Frame, Game, GameState, Option, replay, transcript, undo  # noqa: E402
-from .errors import (  # noqa: E402
+from .core.engine import Frame, Game, GameState, Option, replay, transcript, undo  # noqa: E402
+from .core.errors import (  # noqa: E402
     AdventureError, ChoiceError, Diagnostic, RouteError, SaveError, StateError, StoryError,
 )
-from .loader import bundled_story, load_story  # noqa: E402
-from .model import Line, Story  # noqa: E402
+from .store.loader import bundled_story, load_story  # noqa: E402
+from .core.model import Line, Story  # noqa: E402
 
 __all__ = [
     "AdventureError", "ChoiceError", "Diagnostic", "Frame", "Game", "GameState", "Line", "Option",

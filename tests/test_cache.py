@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from adventure import load_story
-from adventure.cache import Cache
+from adventure.store.cache import Cache
 from conftest import STORIES
 
 
@@ -28,7 +28,7 @@ def test_second_load_comes_from_the_cache(cached, monkeypatch):
     folder, cache = cached
     first = load_story(folder)
     assert len(entries(cache)) == 1
-    import adventure.loader as loader
+    import adventure.store.loader as loader
 
     def no_compiling(*args):
         raise AssertionError("compiled again although nothing changed")
@@ -91,7 +91,7 @@ def test_broken_story_is_not_cached(cached):
 
 
 def test_cache_key_includes_engine_version(tmp_path, monkeypatch):
-    import adventure.cache as cache_module
+    import adventure.store.cache as cache_module
     store = Cache(tmp_path)
     store.put("fp", {"fingerprint": "fp", "format": 1})
     assert store.get("fp") is not None

@@ -11,10 +11,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from adventure import Game, SaveError, load_story
-from adventure.checks import check
-from adventure.errors import Diagnostic
-from adventure.loader import compile_sources
-from adventure.saves import SaveStore
+from adventure.core.checks import check
+from adventure.core.errors import Diagnostic
+from adventure.store.loader import compile_sources
+from adventure.store.saves import SaveStore
 from conftest import MANIFEST, STORIES
 
 EXAMPLES = int(os.environ.get("ADVENTURE_FUZZ_EXAMPLES", "200"))
@@ -96,7 +96,7 @@ def test_random_expressions(expression, where):
     scenes = "scenes:\n  a:\n" + body + "  z: {ending: true, text: end}\n"
     compiled, diagnostics = compile_or_locate(MANIFEST, scenes)
     if compiled is not None and not any(d.severity == "error" for d in diagnostics):
-        from adventure.model import Story
+        from adventure.core.model import Story
         game = Game(Story(compiled))  # what loads must also run
         game.text
         game.choices

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from adventure import Game, SaveError, StoryError, load_story
-from adventure.saves import SaveStore
+from adventure.store.saves import SaveStore
 from conftest import MANIFEST, ROOT, STORIES
 
 PACKAGE = ROOT / "adventure"
@@ -151,6 +151,6 @@ def test_yaml_is_only_composed_with_the_safe_loader():
             if "yaml." in line and not line.strip().startswith("#")]
     calls = [u for u in uses if re.search(r"yaml\.(load|compose|parse|scan|safe_load|full_load)\b", u[1])]
     assert calls == [("compiler.py", "node = yaml.compose(text, Loader=_Loader)")]
-    from adventure.compiler import _Loader
+    from adventure.core.compiler import _Loader
     import yaml
     assert issubclass(_Loader, yaml.SafeLoader) or issubclass(_Loader, yaml.CSafeLoader)

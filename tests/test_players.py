@@ -12,8 +12,8 @@ from prompt_toolkit.output import DummyOutput
 from prompt_toolkit.output.vt100 import Vt100_Output
 
 from adventure import load_story
-from adventure.session import Session
-from adventure.ui_tty import TerminalUI
+from adventure.play.session import Session
+from adventure.play.terminal import TerminalUI
 from conftest import ROOT, STORIES
 
 ESC = "\x1b["

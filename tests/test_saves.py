@@ -10,7 +10,7 @@ import time
 import pytest
 
 from adventure import Game, SaveError, load_story, undo
-from adventure.saves import SaveStore
+from adventure.store.saves import SaveStore
 from conftest import ROOT, STORIES
 from test_players import run_cli
 
@@ -75,7 +75,7 @@ WRITER = """
 import sys, itertools
 sys.path.insert(0, {root!r})
 from adventure import load_story, Game
-from adventure.saves import SaveStore
+from adventure.store.saves import SaveStore
 story = load_story({tiny!r}, cache=False)
 store = SaveStore({folder!r})
 games = []

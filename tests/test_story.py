@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from adventure import Game, load_story, replay
-from adventure.explore import explore
-from adventure.routes import read_route
-from adventure.stats import story_stats
+from adventure.core.explore import explore
+from adventure.tools.routes import read_route
+from adventure.tools.stats import story_stats
 from conftest import ROOT
 
 ROUTES = Path(__file__).parent / "routes"

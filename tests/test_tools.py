@@ -6,9 +6,9 @@ import pytest
 import yaml
 
 from adventure import Game, load_story, replay
-from adventure.explore import explore, random_playthroughs
-from adventure.session import Session
-from adventure.ui_plain import PlainUI
+from adventure.core.explore import explore, random_playthroughs
+from adventure.play.session import Session
+from adventure.play.plain import PlainUI
 from conftest import MANIFEST, ROOT, STORIES
 from test_players import run_cli
 

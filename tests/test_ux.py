@@ -9,11 +9,11 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output.vt100 import Vt100_Output
 
 from adventure import Game, load_story
-from adventure import settings as settings_file
-from adventure.saves import SaveStore
-from adventure.session import HELP, Session
-from adventure.settings import Settings
-from adventure.ui_tty import TerminalUI
+from adventure.store import settings as settings_file
+from adventure.store.saves import SaveStore
+from adventure.play.session import HELP, Session
+from adventure.store.settings import Settings
+from adventure.play.terminal import TerminalUI
 from conftest import ROOT, STORIES
 from test_players import run_cli
 

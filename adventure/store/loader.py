@@ -5,9 +5,9 @@ import hashlib
 import os
 from pathlib import Path
 
-from .errors import Diagnostic, StoryError
-from .memory import no_cyclic_gc, settle
-from .model import FORMAT, Story
+from ..core.errors import Diagnostic, StoryError
+from ..tools.memory import no_cyclic_gc, settle
+from ..core.model import FORMAT, Story
 
 MANIFEST = "story.yaml"
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -17,7 +17,7 @@ SUFFIXES = (".yaml", ".yml")
 
 def bundled_story() -> Path:
     """The story of *Her*, wherever the package was installed from."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent
     for candidate in (here / "story", here.parent / "story"):
         if (candidate / MANIFEST).is_file():
             return candidate
@@ -94,7 +94,7 @@ def _read(path: Path, real_root: Path, problems: list) -> str | None:
 
 def compile_sources(manifest, scene_files, fingerprint):
     """Compile read sources; return (compiled dict or None, diagnostics)."""
-    from .compiler import Compiler
+    from ..core.compiler import Compiler
 
     compiler = Compiler()
     with no_cyclic_gc():

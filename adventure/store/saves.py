@@ -13,9 +13,9 @@ import time
 from collections import namedtuple
 from pathlib import Path
 
-from .engine import Game, GameState, replay, replay_partial
-from .errors import AdventureError, SaveError
-from .model import Story
+from ..core.engine import Game, GameState, replay, replay_partial
+from ..core.errors import AdventureError, SaveError
+from ..core.model import Story
 
 SAVE_FORMAT = 1
 NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")

@@ -12,7 +12,7 @@ import shutil
 import sys
 import time
 
-from .ui_plain import wrap
+from .plain import wrap
 
 
 def ago(seconds: float) -> str:

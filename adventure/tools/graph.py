@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from .expr import source_of
+from ..core.expr import source_of
 
 
 def _label(parts, limit=40) -> str:

@@ -22,9 +22,9 @@ from prompt_toolkit.shortcuts.choice_input import ChoiceInput
 from prompt_toolkit.styles import Style
 
 from .session import HELP, format_duration
-from .settings import Settings
+from ..store.settings import Settings
 from .title import ago, header_lines, slots_of, title_options
-from .ui_plain import goodbye_text, text_width, wrap
+from .plain import goodbye_text, text_width, wrap
 
 BASE_STYLE = {
     "chapter": "bold",

@@ -11,8 +11,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from . import __version__
-from .model import FORMAT
+from .. import __version__
+from ..core.model import FORMAT
 
 
 class Cache:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import time
 
-from .engine import Game, transcript, undo
-from .errors import AdventureError, ChoiceError, SaveError, StoryError
-from . import settings as settings_file
-from .saves import AUTOSAVE, SaveStore
-from .settings import Settings
+from ..core.engine import Game, transcript, undo
+from ..core.errors import AdventureError, ChoiceError, SaveError, StoryError
+from ..store import settings as settings_file
+from ..store.saves import AUTOSAVE, SaveStore
+from ..store.settings import Settings
 
 HELP = """\
 Choose with the arrow keys and Enter, or press a choice's number.
@@ -225,7 +225,7 @@ class Session:
             for diagnostic in exc.diagnostics:
                 self.ui.warn(str(diagnostic))
             return
-        from .engine import replay_partial
+        from ..core.engine import replay_partial
 
         game, problem = replay_partial(story, self.game.state.route, self.game.state.origin)
         self.story, self.game = story, game

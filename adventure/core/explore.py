@@ -19,7 +19,7 @@ from operator import itemgetter
 from .engine import Game
 from .errors import StateError
 from .expr import names, visited_scenes
-from .memory import no_cyclic_gc
+from ..tools.memory import no_cyclic_gc
 
 DEFAULT_MAX_STATES = 500_000
 

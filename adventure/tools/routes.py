@@ -1,7 +1,7 @@
 """Route files: one choice id per line, `#` starts a comment."""
 from __future__ import annotations
 
-from .errors import AdventureError
+from ..core.errors import AdventureError
 
 
 def parse_route(text: str) -> list[str]:

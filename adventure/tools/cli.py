@@ -64,14 +64,14 @@ def play_parser():
 
 def cmd_play(argv) -> int:
     args = play_parser().parse_args(argv)
-    from .errors import AdventureError, StoryError
-    from .loader import load_story
+    from ..core.errors import AdventureError, StoryError
+    from ..store.loader import load_story
 
     try:
         story = load_story(args.story)
     except StoryError as exc:
         return _story_errors(exc)
-    from .saves import SaveStore
+    from ..store.saves import SaveStore
 
     store = None if args.no_save else SaveStore(args.saves)
     try:
@@ -88,11 +88,11 @@ def cmd_play(argv) -> int:
 
 
 def _play(args, story, store, game, seconds, note, held) -> int:
-    from .errors import AdventureError
-    from .loader import load_story
+    from ..core.errors import AdventureError
+    from ..store.loader import load_story
 
     plain = args.plain or not sys.stdin.isatty() or not sys.stdout.isatty() or os.environ.get("TERM") == "dumb"
-    from . import settings as settings_file
+    from ..store import settings as settings_file
 
     settings, settings_warning = settings_file.read(store.folder if store else (args.saves or _default_saves()))
     if settings_warning:
@@ -101,17 +101,17 @@ def _play(args, story, store, game, seconds, note, held) -> int:
     fresh = not (args.load or args.resume or args.replay or args.start_scene)
     drawn, splashed = 0, False
     if plain:
-        from .ui_plain import PlainUI
+        from ..play.plain import PlainUI
 
         ui = PlainUI(width=settings.width)
     else:
         if fresh:  # show the title while prompt_toolkit loads
-            from .title import hold_keys, splash
-            from .ui_plain import text_width
+            from ..play.title import hold_keys, splash
+            from ..play.plain import text_width
 
             held.append(hold_keys())
             drawn, splashed = splash(story, store, text_width(settings.width), settings.color), True
-        from .ui_tty import TerminalUI
+        from ..play.terminal import TerminalUI
 
         ui = TerminalUI(story, settings=settings)
     try:
@@ -119,7 +119,7 @@ def _play(args, story, store, game, seconds, note, held) -> int:
     except OSError as exc:
         _err(f"adventure: cannot write {args.record}: {exc.strerror}")
         return 1
-    from .session import Leave, Session
+    from ..play.session import Leave, Session
 
     def leave(signum, frame):
         for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
@@ -167,13 +167,13 @@ def _play(args, story, store, game, seconds, note, held) -> int:
 
 
 def _default_saves():
-    from .saves import default_folder
+    from ..store.saves import default_folder
 
     return default_folder()
 
 
 def _keep_settings(store, settings):
-    from . import settings as settings_file
+    from ..store import settings as settings_file
 
     try:
         settings_file.write(store.folder if store else _default_saves(), settings)
@@ -188,8 +188,8 @@ def _terminal_cannot_draw() -> bool:
 
 
 def _starting_game(story, store, args):
-    from .engine import Game, replay
-    from .errors import AdventureError, SaveError
+    from ..core.engine import Game, replay
+    from ..core.errors import AdventureError, SaveError
 
     if args.load or args.resume:
         if store is None:
@@ -217,7 +217,7 @@ def _starting_game(story, store, args):
 
 
 def _parse_sets(story, items) -> dict:
-    from .errors import AdventureError
+    from ..core.errors import AdventureError
 
     out = {}
     for item in items:
@@ -261,9 +261,9 @@ def cmd_check(argv) -> int:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--strict", action="store_true", help="warnings fail too")
     args = p.parse_args(argv)
-    from .checks import check
-    from .errors import StoryError
-    from .loader import bundled_story, compile_sources, read_sources
+    from ..core.checks import check
+    from ..core.errors import StoryError
+    from ..store.loader import bundled_story, compile_sources, read_sources
 
     try:
         manifest, scene_files, fingerprint = read_sources(args.dir or bundled_story())
@@ -288,7 +288,7 @@ def cmd_check(argv) -> int:
 
 def _load_for_tool(directory):
     """The story a tool works on; a broken story raises StoryError with every problem."""
-    from .loader import bundled_story, load_story
+    from ..store.loader import bundled_story, load_story
 
     return load_story(directory or bundled_story())
 
@@ -332,8 +332,8 @@ def cmd_explore(argv) -> int:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--routes", metavar="DIR", help="write the route to each ending and soft-lock into DIR")
     args = p.parse_args(argv)
-    from .errors import StoryError
-    from .explore import explore, random_playthroughs
+    from ..core.errors import StoryError
+    from ..core.explore import explore, random_playthroughs
 
     try:
         story = _load_for_tool(args.dir)
@@ -403,7 +403,7 @@ def cmd_graph(argv) -> int:
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--chapters", action="store_true", help="one node per scene file: the story's overview")
     args = p.parse_args(argv)
-    from .errors import StoryError
+    from ..core.errors import StoryError
     from .graph import to_dot, to_dot_chapters, to_mermaid
 
     try:
@@ -455,7 +455,7 @@ def cmd_new(argv) -> int:
         _err(f"adventure new: {folder} exists and is not empty")
         return 1
     story_id = re.sub(r"[^A-Za-z0-9_.-]+", "-", folder.resolve().name).strip("-") or "story"
-    schema = Path(__file__).resolve().parent / "schema"
+    schema = Path(__file__).resolve().parent.parent / "schema"
     try:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "story.yaml").write_text(MANIFEST.format(schema=schema.as_uri(), story_id=story_id,
@@ -474,7 +474,7 @@ def cmd_stats(argv) -> int:
     p.add_argument("dir", nargs="?", help="the story folder (default: the bundled story)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     args = p.parse_args(argv)
-    from .errors import StoryError
+    from ..core.errors import StoryError
     from .stats import story_stats
 
     try:
@@ -499,9 +499,9 @@ def cmd_saves(argv) -> int:
     p.add_argument("name", nargs="?")
     p.add_argument("--saves", metavar="DIR", help="the saves folder (default: $ADVENTURE_SAVES or saves/)")
     args = p.parse_args(argv)
-    from .errors import SaveError
-    from .saves import SaveStore
-    from .session import format_slots
+    from ..core.errors import SaveError
+    from ..store.saves import SaveStore
+    from ..play.session import format_slots
 
     store = SaveStore(args.saves)
     try:

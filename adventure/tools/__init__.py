@@ -1,0 +1,1 @@
+"""The author's tools and the command line: check, explore, graph, stats, new."""
