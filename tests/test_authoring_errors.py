@@ -69,7 +69,7 @@ def test_undeclared_variable_in_condition_effect_and_text(make_story):
     ("n >", "E014", "cannot parse"),
     ("__import__('os')", "E015", "unknown function"),
     ("n.real > 0", "E014", "attribute access"),
-    ("n * 2 > 1", "E014", "*"),
+    ("n ** 2 > 1", "E014", "**"),
     ("n == 'x'", "E016", "cannot compare"),
     ("n", "E016", "expected a bool"),
     ("word == 'z'", "E019", "not one of the values"),

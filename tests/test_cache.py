@@ -26,26 +26,26 @@ def entries(cache):
 
 def test_second_load_comes_from_the_cache(cached, monkeypatch):
     folder, cache = cached
-    first = load_story(folder)
+    first = load_story(folder, cache=True)
     assert len(entries(cache)) == 1
     import adventure.store.loader as loader
 
     def no_compiling(*args):
         raise AssertionError("compiled again although nothing changed")
     monkeypatch.setattr(loader, "compile_sources", no_compiling)
-    second = load_story(folder)
+    second = load_story(folder, cache=True)
     assert second.fingerprint == first.fingerprint and set(second.scenes) == set(first.scenes)
 
 
 def test_changed_file_is_never_served_stale(cached):
     folder, cache = cached
-    load_story(folder)
+    load_story(folder, cache=True)
     scenes = folder / "01-shore.yaml"
     stamp = os.stat(scenes)
     scenes.write_text(scenes.read_text().replace("You sleep well.", "You sleep badly."))
     os.utime(scenes, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # same modification time: content decides
     from adventure import Game
-    game = Game(load_story(folder))
+    game = Game(load_story(folder, cache=True))
     game.choose("home")
     assert game.text == "You sleep badly."
     assert len(entries(cache)) == 2
@@ -53,32 +53,32 @@ def test_changed_file_is_never_served_stale(cached):
 
 def test_added_and_removed_files_are_never_served_stale(cached):
     folder, cache = cached
-    assert "extra" not in load_story(folder).scenes
+    assert "extra" not in load_story(folder, cache=True).scenes
     (folder / "02-extra.yaml").write_text("scenes:\n  extra: {ending: true, text: More.}\n")
-    assert "extra" in load_story(folder).scenes
+    assert "extra" in load_story(folder, cache=True).scenes
     (folder / "02-extra.yaml").unlink()
-    assert "extra" not in load_story(folder).scenes
+    assert "extra" not in load_story(folder, cache=True).scenes
 
 
 def test_corrupt_entry_is_ignored_and_rebuilt(cached):
     folder, cache = cached
-    load_story(folder)
+    load_story(folder, cache=True)
     (entry,) = entries(cache)
     for junk in (b"{not json", b"[]", json.dumps({"fingerprint": "other", "format": 1}).encode()):
         entry.write_bytes(junk)
-        story = load_story(folder)
+        story = load_story(folder, cache=True)
         assert "shore" in story.scenes
         assert json.loads(entry.read_text())["fingerprint"] == story.fingerprint  # rebuilt in place
 
 
 def test_cache_can_be_deleted_or_turned_off(cached, monkeypatch):
     folder, cache = cached
-    load_story(folder)
+    load_story(folder, cache=True)
     shutil.rmtree(cache)
-    assert "shore" in load_story(folder).scenes
+    assert "shore" in load_story(folder, cache=True).scenes
     monkeypatch.setenv("ADVENTURE_CACHE", "off")
     shutil.rmtree(cache)
-    load_story(folder)
+    load_story(folder, cache=True)
     assert not cache.exists()
 
 
@@ -86,7 +86,7 @@ def test_broken_story_is_not_cached(cached):
     folder, cache = cached
     (folder / "02-bad.yaml").write_text("scenes:\n  bad: {text: x, choices: [{text: y, goto: nowhere}]}\n")
     with pytest.raises(Exception):
-        load_story(folder)
+        load_story(folder, cache=True)
     assert entries(cache) == []
 
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from adventure import Game, SaveError, load_story
 from adventure.core.checks import check
 from adventure.core.errors import Diagnostic
-from adventure.store.loader import compile_sources
+from adventure.core.build import compile_sources
 from adventure.store.saves import SaveStore
 from conftest import MANIFEST, STORIES
 
@@ -26,7 +26,7 @@ TINY_MANIFEST = (STORIES / "tiny" / "story.yaml").read_text()
 
 def compile_or_locate(manifest_text, scene_text):
     """The loader's whole contract: compiled form, or only located diagnostics."""
-    compiled, diagnostics = compile_sources(("m/story.yaml", manifest_text), [("m/a.yaml", scene_text)], "fp")
+    compiled, diagnostics = compile_sources({"m/story.yaml": manifest_text, "m/a.yaml": scene_text})
     for d in diagnostics:
         assert isinstance(d, Diagnostic) and d.line >= 1 and d.column >= 1 and d.message
         assert "\n" not in d.message

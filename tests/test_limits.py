@@ -32,26 +32,51 @@ def test_file_over_the_size_limit_is_refused_unread(make_story):
     assert any(d.code == "E030" and d.path.endswith("big.yaml") and "limit" in d.message for d in diags)
 
 
-def test_billion_laughs_is_stopped_quickly_in_bounded_memory(make_story):
+def test_billion_laughs_is_stopped_in_bounded_memory(make_story):
     lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     for i in range(1, 10):
         lines.append(f"a{i}: &a{i} [{', '.join(['*a' + str(i - 1)] * 9)}]")
     bomb = "blocks:\n" + "\n".join("  " + line for line in lines) + "\nscenes:\n  a: {text: x, ending: true}\n"
     folder = make_story({"story.yaml": MANIFEST, "bomb.yaml": bomb})
     tracemalloc.start()
-    start = time.perf_counter()
     diags = located_errors(folder)
-    elapsed = time.perf_counter() - start
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert any(d.code == "E030" and "aliases" in d.message for d in diags)
-    assert elapsed < 5 and peak < 100 * 2**20
+    # The limit counts work (node visits), so a loaded machine cannot change the outcome.
+    assert any(d.code == "E030" and "2,000,000 nodes" in d.message and d.path.endswith("bomb.yaml") for d in diags)
+    assert peak < 100 * 2**20
 
 
-def test_deeply_nested_document(make_story):
-    deep = "scenes:\n  a:\n    text: " + "[" * 5000 + "]" * 5000 + "\n"
+def test_long_text_amplified_by_aliases_is_refused(make_story):
+    # Few nodes, but each alias repeats 1 MB of text: 300 MB once expanded.
+    long_text = "x" * (1024 * 1024)
+    refs = ", ".join(["*big"] * 300)
+    amplified = f"blocks:\n  big: &big \"{long_text}\"\n  many: [{refs}]\nscenes:\n  a: {{text: x, ending: true}}\n"
+    diags = located_errors(make_story({"story.yaml": MANIFEST, "amp.yaml": amplified}))
+    assert any(d.code == "E030" and "expands to more than" in d.message and d.path.endswith("amp.yaml")
+               for d in diags)
+
+
+def test_story_wide_expanded_text_is_bounded(make_story):
+    # Each file is under the per-file bound; together they pass the story's.
+    chunk = "y" * (1024 * 1024)
+    refs = ", ".join(["*t"] * 15)
+    files = {"story.yaml": MANIFEST, "00.yaml": "scenes:\n  a: {text: x, ending: true}\n"}
+    for i in range(5):
+        files[f"{i + 1:02d}.yaml"] = f"blocks:\n  b{i}: &t \"{chunk}\"\n  c{i}: [{refs}]\n"
+    diags = located_errors(make_story(files))
+    assert any(d.code == "E030" and "in all" in d.message for d in diags)
+
+
+@pytest.mark.parametrize("levels", [65, 999, 1001, 5000])
+def test_deeply_nested_document(make_story, levels):
+    # Below libyaml's own limit of 1,000 our walk refuses it; above, libyaml does.
+    # Either way the author sees the same finding, with its place.
+    deep = "scenes:\n  a:\n    text: " + "[" * levels + "]" * levels + "\n"
     diags = located_errors(make_story({"story.yaml": MANIFEST, "deep.yaml": deep}))
-    assert any(d.code == "E030" and d.path.endswith("deep.yaml") for d in diags)
+    found = [d for d in diags if d.path.endswith("deep.yaml")]
+    assert [d.code for d in found] == ["E030"] and "levels deep" in found[0].message
+    assert found[0].line == 3
 
 
 def test_very_long_and_deeply_nested_expressions(make_story):

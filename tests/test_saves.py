@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from adventure.core.snapshot import _checksum
+
 from adventure import Game, SaveError, load_story, undo
 from adventure.store.saves import SaveStore
 from conftest import ROOT, STORIES
@@ -38,15 +40,16 @@ def test_round_trip_and_metadata(tiny, store):
     game = played(tiny, ["search_beach", "lamp_room"])
     path = store.save("one", game, play_seconds=75)
     record = json.loads(path.read_text())
-    assert record["format"] == 1
-    assert record["state"]["route"] == ["search_beach", "lamp_room"]
+    assert record["format"] == 2
+    assert record["game"]["route"].split() == ["search_beach", "lamp_room"]
     for key in ("story_id", "story_version", "fingerprint", "scene_title", "choices", "play_seconds", "saved_at"):
         assert key in record["meta"]
     info = store.info("one")
     assert (info.story_title, info.scene_title, info.choices, info.play_seconds) == \
         ("The Lighthouse", "The lamp room", 2, 75)
     loaded = store.load("one", tiny)
-    assert loaded.game.state.to_dict() == game.state.to_dict()
+    assert loaded.game.snapshot() == game.snapshot()
+    assert loaded.game.state.route == game.state.route and loaded.game.state.vars == game.state.vars
     assert loaded.game.text == game.text and loaded.note is None
 
 
@@ -54,8 +57,8 @@ def test_previous_version_kept_as_backup(tiny, store):
     store.save("slot", played(tiny, ["search_beach"]))
     store.save("slot", played(tiny, ["search_beach", "lamp_room"]))
     backup = json.loads((store.folder / "slot.json.bak").read_text())
-    assert backup["state"]["route"] == ["search_beach"]
-    assert json.loads((store.folder / "slot.json").read_text())["state"]["route"] == ["search_beach", "lamp_room"]
+    assert backup["game"]["route"].split() == ["search_beach"]
+    assert json.loads((store.folder / "slot.json").read_text())["game"]["route"].split() == ["search_beach", "lamp_room"]
 
 
 def test_crash_between_temp_write_and_rename_keeps_old_save(tiny, store, monkeypatch):
@@ -144,8 +147,8 @@ def test_newer_format_and_other_story_refused(tiny, store, tmp_path):
     path.write_text(json.dumps(record))
     with pytest.raises(SaveError, match="newer version"):
         store.load("s", tiny)
-    record["format"] = 1
-    record["meta"]["story_id"] = "someone-else"
+    record["format"] = 2
+    record["game"]["story"]["id"] = "someone-else"
     path.write_text(json.dumps(record))
     with pytest.raises(SaveError, match="another story"):
         store.load("s", tiny)
@@ -160,11 +163,17 @@ def test_bad_slot_names_write_nothing(tiny, store, name):
 
 def _corrupt_cases(good: bytes):
     record = json.loads(good)
-    wrong_type = dict(record, state="nope")
+    wrong_type = dict(record, game="nope")
     tampered = json.loads(good)
-    tampered["state"]["vars"]["courage"] = 3
+    tampered["game"]["vars"]["courage"] = 3
     bad_route = json.loads(good)
-    bad_route["state"]["route"] = ["teleport"]
+    bad_route["game"]["route"] = "teleport"
+    forged = json.loads(good)  # consistent checksum, but a value its declaration forbids
+    forged["game"]["vars"]["courage"] = 10**6
+    forged["game"]["check"] = _checksum(forged["game"])
+    unknown_scene = json.loads(good)
+    unknown_scene["game"]["scene"] = "nowhere"
+    unknown_scene["game"]["check"] = _checksum(unknown_scene["game"])
     return {
         "truncated": good[: len(good) // 2],
         "not json": b"\x00\x01garbage",
@@ -173,6 +182,8 @@ def _corrupt_cases(good: bytes):
         "list": b"[1, 2]",
         "tampered": json.dumps(tampered).encode(),
         "bad route": json.dumps(bad_route).encode(),
+        "forged": json.dumps(forged).encode(),
+        "unknown scene": json.dumps(unknown_scene).encode(),
         "bad var type": good.replace(b'"has_lamp": true', b'"has_lamp": [1]'),
     }
 
@@ -258,8 +269,8 @@ def test_prompt_commands_through_the_plain_player(tmp_path):
     assert "> Look for a lamp on the beach." in out  # history lists the choice made
     assert "mine " in out and "The Lighthouse" in out  # the saves listing
     assert "Loaded mine." in out and "The story begins again." in out
-    assert json.loads((saves / "mine.json").read_text())["state"]["route"] == ["search_beach"]
-    assert json.loads((saves / "autosave.json").read_text())["state"]["route"] == []
+    assert json.loads((saves / "mine.json").read_text())["game"]["route"].split() == ["search_beach"]
+    assert json.loads((saves / "autosave.json").read_text())["game"]["route"].split() == []
 
 
 def test_continue_and_load_from_the_command_line(tmp_path):
@@ -293,11 +304,11 @@ def test_signal_autosaves_and_exits_0(tmp_path, sig):
     deadline = time.time() + 10
     while time.time() < deadline:
         path = saves / "autosave.json"
-        if path.exists() and json.loads(path.read_text())["state"]["route"] == ["search_beach"]:
+        if path.exists() and json.loads(path.read_text())["game"]["route"].split() == ["search_beach"]:
             break
         time.sleep(0.05)
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
     assert "Goodbye" in out and "Traceback" not in err
-    assert json.loads((saves / "autosave.json").read_text())["state"]["route"] == ["search_beach"]
+    assert json.loads((saves / "autosave.json").read_text())["game"]["route"].split() == ["search_beach"]

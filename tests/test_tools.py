@@ -132,7 +132,7 @@ def test_explorer_bound_is_reported(make_story):
 def test_dead_end_is_a_softlock(make_story):
     folder = make_story({"story.yaml": "id: d\ntitle: D\nstart: a\n",
                          "a.yaml": "scenes:\n  a:\n    text: x\n    choices: [{text: y, goto: b}, {text: z, goto: z}]\n"
-                                   "  b: {text: stuck}\n  z: {ending: true, text: end}\n"})
+                                   "  b: {text: stuck, choices: [{text: wait, goto: b}]}\n  z: {ending: true, text: end}\n"})
     report = explore(load_story(folder, cache=False))
     assert report.softlocks == [["b"]]
 

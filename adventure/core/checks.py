@@ -8,6 +8,7 @@ import itertools
 
 from .errors import Diagnostic
 from .expr import compile_tree, names, visited_scenes
+from .walk import conditions, edges, expressions, written
 
 MAX_DOMAIN = 4096  # assignments tried when judging whether a condition can hold
 
@@ -40,6 +41,7 @@ def check(compiled: dict) -> list[Diagnostic]:
         if not scene.get("text"):
             out.append(Diagnostic(path, line, col, "warning", f"scene {sid} has no text", "W107"))
 
+    out += _fallback_loops(compiled)
     domains = _domains(variables, writes)
     for sid, scene in scenes.items():
         path = scene["file"]
@@ -47,7 +49,7 @@ def check(compiled: dict) -> list[Diagnostic]:
             if "if" in choice:
                 out += _judge(choice["if"], domains, path, choice.get("if_loc", choice["loc"]),
                               f"the condition of choice {choice['id']!r} in {sid}")
-        for item in _conditional_items(scene.get("text", [])):
+        for item in conditions(scene.get("text", [])):
             ipath, line, col = item["loc"]
             out += _judge(item["if"], domains, ipath, [line, col], f"a text condition in {sid}")
     return sorted(set(out))
@@ -55,39 +57,15 @@ def check(compiled: dict) -> list[Diagnostic]:
 
 def _uses(scenes):
     reads, writes = set(), set()
-
-    def text_reads(items):
-        for item in items:
-            if "if" in item:
-                names(item["if"], reads)
-                text_reads(item["then"])
-                text_reads(item.get("else", []))
-            else:
-                for part in item["t"]:
-                    if isinstance(part, list):
-                        names(part, reads)
-
-    def effect_uses(effects):
-        for kind, name, tree, _loc in effects or []:
-            writes.add(name)
-            if tree is not None:
-                names(tree, reads)
-
     for scene in scenes.values():
-        text_reads(scene.get("text", []))
-        effect_uses(scene.get("do"))
-        for choice in scene.get("choices", []):
-            if "if" in choice:
-                names(choice["if"], reads)
-            for part in choice["text"]:
-                if isinstance(part, list):
-                    names(part, reads)
-            effect_uses(choice.get("do"))
+        for _role, tree in expressions(scene):
+            names(tree, reads)
+        writes.update(written(scene))
     return reads, writes
 
 
 def _reachable(compiled) -> set:
-    scenes = compiled.get("scenes", {})
+    scenes, graph = compiled.get("scenes", {}), edges(compiled)
     start = compiled.get("start")
     seen, stack = set(), [start] if start in scenes else []
     while stack:
@@ -95,16 +73,73 @@ def _reachable(compiled) -> set:
         if sid in seen:
             continue
         seen.add(sid)
-        stack.extend(c["goto"] for c in scenes[sid].get("choices", []) if c["goto"] in scenes)
+        stack.extend(graph[sid])
     return seen
 
 
-def _conditional_items(items):
-    for item in items:
-        if "if" in item:
-            yield item
-            yield from _conditional_items(item["then"])
-            yield from _conditional_items(item.get("else", []))
+def _fallback_loops(compiled) -> list[Diagnostic]:
+    """Scenes whose only way on is fallback choices that lead back round, for ever.
+
+    A fallback is taken without the player when no other choice is on offer, so
+    a circle of scenes that offer nothing but fallbacks, none leading out of the
+    circle, can never be left: the engine would go round until it gives up.
+    """
+    scenes = compiled.get("scenes", {})
+    only_fallbacks = {sid for sid, s in scenes.items()
+                      if s.get("choices") and all(c.get("fallback") for c in s["choices"]) and not s.get("ending")}
+    graph = {sid: [c["goto"] for c in scenes[sid]["choices"] if c["goto"] in scenes] for sid in only_fallbacks}
+    out = []
+    for component in _components(graph):
+        members = set(component)
+        exits = any(t not in members for sid in component for t in graph[sid])
+        cyclic = len(component) > 1 or component[0] in graph[component[0]]
+        if cyclic and not exits:
+            first = min(component, key=lambda sid: (scenes[sid]["file"], scenes[sid]["loc"]))
+            line, col = scenes[first]["loc"]
+            ring = " -> ".join(sorted(component) + [sorted(component)[0]])
+            out.append(Diagnostic(scenes[first]["file"], line, col, "error",
+                                  f"fallback choices go round for ever: {ring} (give one of these scenes a "
+                                  f"choice for the player, or a fallback that leads out)", "E108"))
+    return out
+
+
+def _components(graph: dict) -> list[list[str]]:
+    """Strongly connected components of a graph (scene -> targets), iteratively."""
+    index, low, on_stack, stack, out = {}, {}, set(), [], []
+    counter = 0
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, i = work[-1]
+            if i == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            succ = [t for t in graph.get(node, []) if t in graph]
+            if i < len(succ):
+                work[-1] = (node, i + 1)
+                nxt = succ[i]
+                if nxt not in index:
+                    work.append((nxt, 0))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                members = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    members.append(member)
+                    if member == node:
+                        break
+                out.append(members)
+    return out
 
 
 def _domains(variables, writes):

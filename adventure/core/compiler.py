@@ -16,10 +16,13 @@ from .errors import Diagnostic
 from .expr import BOOL, INT, STR
 from .syntax import ExprError, Parser
 
-try:
-    _Base = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml
-    _Base = yaml.SafeLoader
+# libyaml's reader is required, not merely preferred: PyYAML's pure-Python reader
+# disagrees with it on real prose (a `?` inside a flow mapping, for one), so a story
+# checked on one machine could fail on another. One reader means one meaning.
+HAS_LIBYAML = hasattr(yaml, "CSafeLoader")
+NO_LIBYAML = ("this PyYAML was built without libyaml, which reading stories requires; reinstall it "
+              "from a wheel: pip install --force-reinstall --only-binary PyYAML PyYAML")
+_Base = yaml.CSafeLoader if HAS_LIBYAML else yaml.SafeLoader
 
 _PLAIN_START = re.compile(r"[A-Za-z\"'(][^\n]* ")
 
@@ -39,6 +42,10 @@ class _Loader(_Base):
 
 MAX_NODES = 2_000_000   # node visits per file, counting every alias use
 MAX_DEPTH = 64
+# Text after alias expansion: a 5 MB scalar named by a few hundred aliases is
+# a few nodes but gigabytes of text. Bounded per file and per story.
+MAX_EXPANDED_BYTES = 20 * 1024 * 1024
+MAX_STORY_EXPANDED_BYTES = 64 * 1024 * 1024
 _BRACES = re.compile(r"\{\{|\}\}|[{}]")
 ID_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _TAG = "tag:yaml.org,2002:"
@@ -47,21 +54,22 @@ TYPES = ("bool", "int", "str")
 ZERO = {"bool": False, "int": 0, "str": ""}
 
 MANIFEST_KEYS = {"id", "title", "subtitle", "version", "start", "speakers", "variables", "author",
-                 "description"}
+                 "description", "functions"}
+FUNCTION_KEYS = {"params", "returns", "doc"}
 VARIABLE_KEYS = {"type", "default", "min", "max", "values", "doc"}
 FILE_KEYS = {"chapter", "scenes", "blocks"}
 SCENE_KEYS = {"title", "chapter", "text", "do", "choices", "ending"}
 CHOICE_KEYS = {"text", "goto", "id", "if", "do", "once", "fallback"}
 ITEM_KEYS = {"text", "if", "else", "speaker", "block"}
 
-_constructor = yaml.constructor.SafeConstructor()
-
-
 class Compiler:
     """Collects diagnostics while turning one story's files into compiled form."""
 
     def __init__(self):
         self.diagnostics: list[Diagnostic] = []
+        # One per compile: a constructor remembers every node it is given.
+        self._constructor = yaml.constructor.SafeConstructor()
+        self.expanded_bytes = 0  # text read so far across the story's files, aliases expanded
 
     # -- reporting -------------------------------------------------------------
     def error(self, path, where, message, code, offset=0, severity="error"):
@@ -75,12 +83,18 @@ class Compiler:
 
     # -- YAML ------------------------------------------------------------------
     def compose(self, path, text):
+        if not HAS_LIBYAML:
+            self.error(path, None, NO_LIBYAML, "E000")
+            return None
         try:
             node = yaml.compose(text, Loader=_Loader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or exc.context or "invalid YAML"
-            self.error(path, mark, f"YAML: {problem}", "E001")
+            if "nesting depth" in problem:  # libyaml's own limit: the same finding as ours
+                self.error(path, mark, f"nested more than {MAX_DEPTH} levels deep", "E030")
+            else:
+                self.error(path, mark, f"YAML: {problem}", "E001")
             return None
         except yaml.YAMLError as exc:
             self.error(path, None, f"YAML: {exc}", "E001")
@@ -97,7 +111,7 @@ class Compiler:
     def _vet(self, path, root) -> bool:
         """Refuse odd tags, alias bombs and deep nesting before reading values."""
         stack = [(root, 1)]
-        visits = 0
+        visits = size = 0
         while stack:
             node, depth = stack.pop()
             visits += 1
@@ -105,6 +119,16 @@ class Compiler:
                 self.error(path, root, f"the document expands to more than {MAX_NODES:,} nodes "
                                        "(aliases used too often?)", "E030")
                 return False
+            if isinstance(node, yaml.ScalarNode):
+                size += len(node.value)
+                if size > MAX_EXPANDED_BYTES:
+                    self.error(path, node, f"the document's text expands to more than {MAX_EXPANDED_BYTES:,} "
+                                           "characters (aliases of long text?)", "E030")
+                    return False
+                if self.expanded_bytes + size > MAX_STORY_EXPANDED_BYTES:
+                    self.error(path, node, f"the story's text expands to more than "
+                                           f"{MAX_STORY_EXPANDED_BYTES:,} characters in all", "E030")
+                    return False
             if depth > MAX_DEPTH:
                 self.error(path, node, f"nested more than {MAX_DEPTH} levels deep", "E030")
                 return False
@@ -117,6 +141,7 @@ class Compiler:
                     stack.append((value, depth + 1))
             elif isinstance(node, yaml.SequenceNode):
                 stack.extend((item, depth + 1) for item in node.value)
+        self.expanded_bytes += size
         return True
 
     def mapping(self, path, node, what, allowed=None):
@@ -155,7 +180,7 @@ class Compiler:
         if node.tag in (_TAG + "str", _TAG + "timestamp"):
             return node.value
         try:
-            value = _constructor.construct_object(node)
+            value = self._constructor.construct_object(node)
         except (yaml.YAMLError, ValueError, OverflowError):
             self.error(path, node, f"{what}: cannot read {node.value!r}", "E003")
             return None
@@ -199,6 +224,34 @@ class Compiler:
             self.error(path, fields["id"][1], "the story id may hold letters, digits, '.', '_' and '-'", "E003")
         out["variables"] = self.variables(path, fields["variables"][1]) if "variables" in fields else {}
         out["speakers"] = self.speakers(path, fields["speakers"][1]) if "speakers" in fields else {}
+        out["functions"] = self.functions(path, fields["functions"][1]) if "functions" in fields else {}
+        return out
+
+    def functions(self, path, node):
+        """Host functions: `name: {params: [int, str], returns: str, doc: ...}`, bound by the host."""
+        out = {}
+        for name, (key_node, spec_node) in (self.mapping(path, node, "functions") or {}).items():
+            if not ID_RE.match(name) or name in ("visited", "min", "max", "abs", "true", "false"):
+                self.error(path, key_node, f"{name!r} cannot be a function name", "E018")
+                continue
+            spec = self.mapping(path, spec_node, f"function {name}", FUNCTION_KEYS)
+            if spec is None:
+                continue
+            params = []
+            if "params" in spec:
+                pnode = spec["params"][1]
+                if not isinstance(pnode, yaml.SequenceNode):
+                    self.error(path, pnode, "`params` is a list of types (bool, int, str)", "E018")
+                    continue
+                params = [self.string(path, item, "a parameter type") for item in pnode.value]
+            returns = self.string(path, spec["returns"][1], "returns") if "returns" in spec else None
+            bad = [t for t in [*params, returns] if t not in TYPES]
+            if bad:
+                self.error(path, spec_node, f"function {name}: types are bool, int or str"
+                                            f"{'' if returns else ' (and `returns` is required)'}", "E018")
+                continue
+            out[name] = {"params": params, "returns": returns,
+                         "loc": [path, key_node.start_mark.line + 1, key_node.start_mark.column + 1]}
         return out
 
     def variables(self, path, node):
@@ -270,6 +323,9 @@ class Compiler:
         fields = self.mapping(path, node, "speakers")
         out = {}
         for sid, (key_node, spec_node) in (fields or {}).items():
+            if not ID_RE.match(sid):
+                self.error(path, key_node, f"speaker id {sid!r}: use letters, digits and _", "E003")
+                continue
             if isinstance(spec_node, yaml.ScalarNode):
                 out[sid] = {"name": spec_node.value, "style": ""}
                 continue
@@ -322,7 +378,9 @@ class Compiler:
             return None
         variables = manifest["variables"]
         self.parser = Parser({n: s["type"] for n, s in variables.items()}, raw_scenes,
-                             {n: s["values"] for n, s in variables.items() if "values" in s})
+                             {n: s["values"] for n, s in variables.items() if "values" in s},
+                             manifest["functions"],
+                             {n: (s.get("min"), s.get("max")) for n, s in variables.items() if s["type"] == INT})
         self.speaker_ids = manifest["speakers"]
         self.raw_blocks, self.blocks, self.expanding = raw_blocks, {}, set()
         self.scene_ids = raw_scenes
@@ -348,6 +406,7 @@ class Compiler:
             "manifest": manifest["path"],
             "variables": variables,
             "speakers": manifest["speakers"],
+            "functions": manifest["functions"],
             "scenes": scenes,
         }
 

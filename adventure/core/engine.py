@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from .errors import ChoiceError, RouteError, StateError
-from .model import Line, Scene, Story
+from .errors import AdventureError, ChoiceError, EvaluationError, LoopError, PlayError, RouteError, StateError
+from .model import Line, Scene, Story, fits
 
 MAX_AUTO_STEPS = 10_000  # fallbacks followed in a row before we call it a loop
 
@@ -80,10 +80,6 @@ class GameState:
         return cls(scene, dict(variables), dict(visits), list(route), set(used),
                    None if origin is None else {"scene": origin["scene"], "vars": dict(origin["vars"])})
 
-    def copy(self) -> "GameState":
-        return GameState(self.scene, dict(self.vars), dict(self.visits), list(self.route),
-                         set(self.used), self.origin)
-
 
 class Option(namedtuple("Option", "id text index")):
     """A choice on offer: its stable id, its text now, and its place in the menu."""
@@ -100,17 +96,18 @@ class Frame(namedtuple("Frame", "scene lines")):
 class Game:
     """A play-through of `story`, starting fresh or from `state`."""
 
-    __slots__ = ("story", "keep_text", "state", "trail", "_frames", "_options")
+    __slots__ = ("story", "keep_text", "state", "trail", "_frames", "_options", "_observers")
 
     def __init__(self, story: Story, state: GameState | None = None, *, keep_text: bool = True):
         self.story = story
         self.keep_text = keep_text
         self._frames: list[Frame] = []
         self._options = None
+        self._observers: list = []
         self.trail: list[str] = []  # scene ids entered and fallback keys taken since the last choice
         if state is None:
             self.state = GameState(story.start, dict(story.defaults))
-            self._enter(story.start)
+            self._enter_first(story.start)
         else:
             self.state = state
             self._validate()
@@ -124,10 +121,10 @@ class Game:
         variables.update(overrides or {})
         game = cls.__new__(cls)
         game.story, game.keep_text, game._frames, game._options = story, kw.get("keep_text", True), [], None
-        game.trail = []
+        game.trail, game._observers = [], []
         game.state = GameState(scene, variables, origin={"scene": scene, "vars": dict(variables)})
         game._validate()
-        game._enter(scene)
+        game._enter_first(scene)
         return game
 
     # -- reading ----------------------------------------------------------------
@@ -167,7 +164,12 @@ class Game:
 
     # -- acting -------------------------------------------------------------------
     def choose(self, choice) -> None:
-        """Take a choice by id (str) or by its position in `choices` (int, from 0)."""
+        """Take a choice by id (str) or by its position in `choices` (int, from 0).
+
+        All or nothing: if the step cannot be completed (fallbacks that loop, an
+        expression that fails), PlayError is raised and the game is exactly as it
+        was before the call.
+        """
         options = self._available()
         if isinstance(choice, int) and not isinstance(choice, bool):
             if not 0 <= choice < len(options):
@@ -177,10 +179,49 @@ class Game:
             picked = next((c for c in options if c.id == choice), None)
             if picked is None:
                 raise ChoiceError(f"no choice {choice!r} is on offer in scene {self.state.scene!r}")
+        state = self.state
+        before = (state.scene, state.vars.copy(), state.used, self._frames, self.trail, self._options)
         self._frames = []
         self.trail = [picked.key]
-        self.state.route.append(picked.id)
-        self._take(picked)
+        state.route.append(picked.id)
+        try:
+            self._take(picked)
+        except Exception as exc:
+            self._roll_back(before)
+            if isinstance(exc, PlayError):
+                raise
+            if isinstance(exc, AdventureError):
+                raise PlayError(str(exc)) from exc
+            raise EvaluationError(f"in scene {state.scene!r}: {_describe(exc)}") from exc
+        if self._observers:
+            old = before[1]
+            for name, value in state.vars.items():
+                if old.get(name) != value:
+                    for observer in tuple(self._observers):
+                        observer(name, old.get(name), value)
+
+    def _roll_back(self, before) -> None:
+        state = self.state
+        visits = state.visits
+        for step in self.trail:
+            if "/" not in step:  # a scene entered during the failed step: take its visit back
+                count = visits.get(step, 0) - 1
+                if count > 0:
+                    visits[step] = count
+                else:
+                    visits.pop(step, None)
+        state.route.pop()
+        state.scene, state.vars, state.used, self._frames, self.trail, self._options = before
+
+    def snapshot(self) -> dict:
+        """The game as JSON-ready data; `adventure.restore(story, data)` brings it back."""
+        from .snapshot import snapshot
+
+        return snapshot(self)
+
+    def observe(self, callback) -> None:
+        """Call `callback(name, old, new)` after each choice for every variable it changed."""
+        self._observers.append(callback)
 
     def fork(self, *, route: bool = True) -> "Game":
         """An independent copy, for drivers that explore several futures.
@@ -191,32 +232,41 @@ class Game:
         game = Game.__new__(Game)
         game.story, game.keep_text, game._frames = self.story, self.keep_text, []
         game._options = self._options
-        game.trail = []
+        game.trail, game._observers = [], []
         state = self.state
         game.state = GameState(state.scene, state.vars.copy(), state.visits.copy(),
                                state.route.copy() if route else [], state.used, state.origin)
         return game
 
-    def successors(self) -> list[tuple[str, "Game"]]:
+    def successors(self) -> list[tuple[str, "Game | PlayError"]]:
         """Every choice on offer and the game it leads to, for drivers that search.
 
-        The copies carry no route (the driver keeps its own) and render no
-        text; taking the choices leaves this game as it was.
+        A choice whose step fails (a fallback loop, an expression that cannot be
+        computed) is paired with its PlayError instead, so it never hides its
+        siblings. The copies carry no route (the driver keeps its own) and render
+        no text; taking the choices leaves this game as it was.
         """
         state = self.state
         scene_vars, visits, used, origin = state.vars, state.visits, state.used, state.origin
         story = self.story
-        out = []
+        out: list = []
         for choice in self._available():
             game = Game.__new__(Game)
             game.story, game.keep_text, game._frames, game._options = story, False, [], None
-            game.trail = [choice.key]
+            game.trail, game._observers = [choice.key], []
             game.state = child = GameState(state.scene, scene_vars.copy(), visits.copy(), [], used, origin)
-            if choice.once:
-                child.used = used | {choice.key}
-            if choice.effects is not None:
-                choice.effects(child.vars, child.visits)
-            game._enter(choice.target)
+            try:
+                if choice.once:
+                    child.used = used | {choice.key}
+                if choice.effects is not None:
+                    choice.effects(child.vars, child.visits)
+                game._enter(choice.target)
+            except PlayError as exc:
+                out.append((choice.id, exc))
+                continue
+            except Exception as exc:
+                out.append((choice.id, EvaluationError(f"in scene {child.scene!r}: {_describe(exc)}")))
+                continue
             out.append((choice.id, game))
         return out
 
@@ -238,7 +288,16 @@ class Game:
             choice.effects(state.vars, state.visits)
         self._enter(choice.target)
 
+    def _enter_first(self, scene_id: str) -> None:
+        try:
+            self._enter(scene_id)
+        except PlayError:
+            raise
+        except Exception as exc:
+            raise EvaluationError(f"at the start, in scene {self.state.scene!r}: {_describe(exc)}") from exc
+
     def _enter(self, scene_id: str) -> None:
+        entered = []
         for _ in range(MAX_AUTO_STEPS):
             state = self.state
             state.scene = scene_id
@@ -255,6 +314,7 @@ class Game:
                              and not (c.once and c.key in used)), None)
             if fallback is None:
                 return
+            entered.append(scene_id)
             if self.keep_text:
                 self._frames.append(Frame(scene, tuple(self.lines)))
             self.trail.append(fallback.key)
@@ -263,7 +323,7 @@ class Game:
             if fallback.effects is not None:
                 fallback.effects(v, n)
             scene_id = fallback.target
-        raise StateError(f"fallback choices loop without end from scene {scene_id!r}")
+        raise LoopError(f"fallback choices go round without end: {' -> '.join(_cycle(entered))}")
 
     def _validate(self) -> None:
         story, state = self.story, self.state
@@ -274,14 +334,38 @@ class Game:
             spec = story.variables.get(name)
             if spec is None:
                 continue  # a variable the story no longer declares is dropped
-            if type(value).__name__ != spec["type"]:
-                raise StateError(f"variable {name} should be a {spec['type']}, not {value!r}")
+            problem = fits(spec, value)
+            if problem is not None:
+                raise StateError(f"variable {name} {problem}, not {_short(value)}")
             merged[name] = value
         state.vars = merged
         self._options = None
 
 
-def replay(story: Story, route, origin: dict | None = None, *, keep_text: bool = False,
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _cycle(entered: list[str]) -> list[str]:
+    """The loop at the end of a list of scene ids, written as a -> b -> a."""
+    last = entered[-1]
+    start = len(entered) - 2
+    while start >= 0 and entered[start] != last:
+        start -= 1
+    return entered[max(start, 0):]
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "an expression nested too deeply to compute"
+    if isinstance(exc, MemoryError):
+        return "out of memory computing an expression"
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}"[:200] if not isinstance(exc, AdventureError) else text
+
+
+def replay(story: Story, route, origin: dict | None = None, *, keep_text: bool = True,
            on_step=None) -> Game:
     """Play `route` (choice ids) from the start, or from `origin`.
 
@@ -307,12 +391,30 @@ def replay(story: Story, route, origin: dict | None = None, *, keep_text: bool =
 
 
 def replay_partial(story: Story, route, origin: dict | None = None):
-    """Replay as far as the route still fits; return (game, error or None)."""
+    """Replay as far as the route still fits; return (game, error or None).
+
+    The game keeps its text, as it will be played on: a fresh play of the same
+    route shows the same paragraphs.
+    """
     try:
         return replay(story, route, origin), None
-    except RouteError as exc:
-        game = replay(story, route[:exc.step], origin)
+    except (RouteError, PlayError) as exc:
+        step = exc.step if isinstance(exc, RouteError) else _failed_step(story, route, origin)
+        game = replay(story, route[:step], origin)
+        if not isinstance(exc, RouteError):
+            exc = RouteError(f"step {step + 1}: {exc}", step)
         return game, exc
+
+
+def _failed_step(story: Story, route, origin) -> int:
+    """How many steps of `route` replay before one fails."""
+    game = Game(story) if origin is None else Game.starting_at(story, origin["scene"], origin["vars"])
+    for step, choice_id in enumerate(route):
+        try:
+            game.choose(choice_id)
+        except (ChoiceError, PlayError):
+            return step
+    return len(route)
 
 
 def transcript(story: Story, state: GameState) -> list[tuple[str, str, str]]:

@@ -1,34 +1,47 @@
-"""Every error the engine raises, in one tree.
+"""Every error the engine raises on purpose, in one tree; each class has one meaning.
 
-    AdventureError                 base of everything below
-    ├── StoryError                 a story folder that cannot be played;
-    │                              `.diagnostics` lists every located problem
-    ├── ChoiceError                `Game.choose()` given a choice that is not on offer
-    ├── StateError                 a game state that does not fit the story
-    ├── RouteError                 a recorded route that stops matching the story
-    └── SaveError                  a save slot or file that cannot be read or written
+    AdventureError                 base of everything below; never raised itself
+    ├── StoryError                 a story that cannot be built: `.diagnostics` lists every
+    │                              located problem (compile errors and whole-story checks)
+    ├── ChoiceError                `Game.choose()` was given a choice that is not on offer
+    ├── PlayError                  the story cannot take the step it was asked to take; the
+    │   │                          game is left exactly as it was before the step
+    │   ├── LoopError              fallback choices lead round in a circle without end
+    │   └── EvaluationError        an expression failed at run time (a value out of its
+    │                              declared range or over a size limit, a host function failed)
+    ├── StateError                 a saved game state (a snapshot) that does not fit the story
+    ├── RouteError                 a recorded route that stops matching the story (`.step`)
+    ├── SaveError                  a save slot or save file that cannot be read or written
+    ├── SettingsError              a setting that cannot be read, changed or written
+    └── CommandError               a command typed at the game that cannot be carried out
 
-The command line turns each into one line (or, for StoryError, one line per
-diagnostic) and an exit status of 1; none of them ever reaches the player as a
-traceback.
+The shell maps an `OSError` to `SaveError` or `SettingsError` where it happens, with
+the file named, so no `OSError` escapes the public API. The command line turns each
+into one line (one line per diagnostic for StoryError) and an exit status; none of
+them ever reaches the player as a traceback.
 """
 from __future__ import annotations
 
-from collections import namedtuple
+from typing import Any, NamedTuple
 
 
-class Diagnostic(namedtuple("Diagnostic", "path line column severity message code")):
+class Diagnostic(NamedTuple):
     """One located finding about a story: `path:line:column: severity: message [CODE]`.
 
     `severity` is "error" or "warning". Diagnostics sort by place in the file.
     """
 
-    __slots__ = ()
+    path: str
+    line: int
+    column: int
+    severity: str
+    message: str
+    code: str
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message} [{self.code}]"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "line": self.line,
@@ -53,6 +66,18 @@ class ChoiceError(AdventureError):
     pass
 
 
+class PlayError(AdventureError):
+    pass
+
+
+class LoopError(PlayError):
+    pass
+
+
+class EvaluationError(PlayError):
+    pass
+
+
 class StateError(AdventureError):
     pass
 
@@ -64,4 +89,12 @@ class RouteError(AdventureError):
 
 
 class SaveError(AdventureError):
+    pass
+
+
+class SettingsError(AdventureError):
+    pass
+
+
+class CommandError(AdventureError):
     pass

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 
 from .engine import Game
-from .errors import StateError
+from .errors import PlayError
 from .expr import names, visited_scenes
-from ..tools.memory import no_cyclic_gc
+from .walk import edges, expressions
 
 DEFAULT_MAX_STATES = 500_000
+MAX_FAILURES = 50  # failed steps reported; past that they are the same mistake many times
 
 
 @dataclass
@@ -39,12 +40,13 @@ class Report:
     untaken_choices: list = field(default_factory=list)
     playthroughs: int = 0
     unfinished: list = field(default_factory=list)    # random mode: routes that hit the step limit
+    failures: list = field(default_factory=list)      # (route, message): steps the engine could not take
 
     @property
     def ok(self) -> bool:
         if self.mode == "random":  # a sample proves nothing about what it missed
-            return not (self.softlocks or self.unfinished)
-        return not (self.softlocks or self.unreached_scenes or self.bound_reached)
+            return not (self.softlocks or self.unfinished or self.failures)
+        return not (self.softlocks or self.unreached_scenes or self.bound_reached or self.failures)
 
     def to_dict(self) -> dict:
         return {
@@ -53,7 +55,8 @@ class Report:
             "choices_total": self.choices_total, "choices_taken": self.choices_taken,
             "endings": self.endings, "softlocks": self.softlocks,
             "unreached_scenes": self.unreached_scenes, "untaken_choices": self.untaken_choices,
-            "playthroughs": self.playthroughs, "unfinished": self.unfinished, "ok": self.ok,
+            "playthroughs": self.playthroughs, "unfinished": self.unfinished,
+            "failures": [{"route": r, "problem": m} for r, m in self.failures], "ok": self.ok,
         }
 
 
@@ -78,8 +81,7 @@ class _Keyer:
                 _caps(tree, caps)
             own_vars[sid], own_asked[sid] = reads, asked
             own_once[sid] = {f"{sid}/{c['id']}" for c in scene.get("choices", []) if c.get("once")}
-        live = _closure(order, {sid: [c["goto"] for c in scenes[sid].get("choices", []) if c["goto"] in scenes]
-                                for sid in order},
+        live = _closure(order, edges(story.compiled),
                         {sid: (own_vars[sid], own_asked[sid], own_once[sid]) for sid in order})
         var_order = list(story.variables)
         self.plan = {}
@@ -118,15 +120,7 @@ def _getter(keys):
 
 def _flow_trees(scene):
     """The expressions that can change where play goes: conditions of choices and all effects."""
-    for effect in scene.get("do") or []:
-        if effect[2] is not None:
-            yield effect[2]
-    for choice in scene.get("choices", []):
-        if "if" in choice:
-            yield choice["if"]
-        for effect in choice.get("do") or []:
-            if effect[2] is not None:
-                yield effect[2]
+    return (tree for _role, tree in expressions(scene, text=False))
 
 
 def _caps(tree, caps):
@@ -226,23 +220,27 @@ def _coverage(story, report, scenes_seen, choices_seen):
 
 
 def explore(story, max_states: int = DEFAULT_MAX_STATES, progress=None) -> Report:
-    """Exhaustive breadth-first search of the story's reachable states."""
-    with no_cyclic_gc():
-        return _explore(story, max_states, progress)
+    """Exhaustive breadth-first search of the story's reachable states.
 
-
-def _explore(story, max_states, progress) -> Report:
+    Allocates millions of small objects that form no cycles: a host that can
+    afford it may run this inside `adventure.no_cyclic_gc()` for a third off
+    the time (the `adventure explore` command does).
+    """
     report = Report()
     _totals(story, report)
     key_of = _Keyer(story)
-    first = Game(story, keep_text=False)
+    try:
+        first = Game(story, keep_text=False)
+    except PlayError as exc:
+        report.failures.append(([], str(exc)))
+        return report
     key_of.prune(first.state)
     games = [first]
     parents = [(-1, None)]           # state index -> (parent index, choice id)
     successors: list[list[int]] = []
     index = {key_of(first.state): 0}
     scenes_seen, choices_seen = set(first.trail), set()
-    ending_states, stuck = [], []
+    ending_states = []
     cursor = 0
     while cursor < len(games):
         game = games[cursor]
@@ -255,13 +253,12 @@ def _explore(story, max_states, progress) -> Report:
             if sid not in report.endings:
                 report.endings[sid] = _route(parents, cursor)
         else:
-            try:
-                children = game.successors()
-            except StateError:  # fallbacks that loop for ever: a soft-lock by another name
-                children = []
-            if not children:
-                stuck.append(cursor)
+            children = game.successors()
             for option, child in children:
+                if isinstance(child, PlayError):  # reported, and its siblings explored all the same
+                    if len(report.failures) < MAX_FAILURES:
+                        report.failures.append((_route(parents, cursor) + [option], str(child)))
+                    continue
                 trail = child.trail
                 choices_seen.add(trail[0])
                 if len(trail) == 2:
@@ -336,7 +333,11 @@ def random_playthroughs(story, count: int, seed: int = 0, max_steps: int = 10_00
     taken: dict[str, int] = {}
     scenes_seen, choices_seen = set(), set()
     for n in range(count):
-        game = Game(story, keep_text=False)
+        try:
+            game = Game(story, keep_text=False)
+        except PlayError as exc:
+            report.failures.append(([], str(exc)))
+            break
         scenes_seen.update(game.trail)
         steps = 0
         while not game.ended and steps < max_steps:
@@ -348,7 +349,12 @@ def random_playthroughs(story, count: int, seed: int = 0, max_steps: int = 10_00
             least = min(taken.get(k, 0) for k in keys)
             pick = rng.choice([i for i, k in enumerate(keys) if taken.get(k, 0) == least])
             taken[keys[pick]] = taken.get(keys[pick], 0) + 1
-            game.choose(pick)
+            try:
+                game.choose(pick)
+            except PlayError as exc:
+                if len(report.failures) < MAX_FAILURES:
+                    report.failures.append((list(game.state.route) + [options[pick].id], str(exc)))
+                break
             for step in game.trail:
                 (choices_seen if "/" in step else scenes_seen).add(step)
             steps += 1

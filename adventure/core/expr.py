@@ -10,7 +10,9 @@ Tree forms:
     ["visited", scene_id]   visit count of a scene
     ["not", x]  ["neg", x]
     ["and", x, y, ...]  ["or", x, y, ...]
-    ["+", a, b]  ["-", a, b]
+    ["+", a, b]  ["-", a, b]  ["*", a, b]  ["//", a, b]  ["%", a, b]
+    ["min", a, b, ...]  ["max", a, b, ...]  ["abs", a]
+    ["call", name, arg, ...]  a host function the manifest declares
     ["cmp", a, op, b, op, c, ...]
     ["if", cond, then, else]
 """
@@ -18,7 +20,12 @@ from __future__ import annotations
 
 import operator
 
+from .errors import EvaluationError
+
 BOOL, INT, STR = "bool", "int", "str"
+INT_LIMIT = 10**15  # no int a story holds may pass this, so no number grows without bound
+MAX_STR = 10_000    # characters in a str variable
+MAX_DEPTH = 32      # nesting of an expression tree, so walking one never nears Python's stack limit
 
 _TYPES = {bool: BOOL, int: INT, str: STR}
 _CMP_FUNCS = {
@@ -38,7 +45,7 @@ def names(tree, out: set | None = None) -> set:
     if tree[0] == "v":
         out.add(tree[1])
     elif tree[0] not in ("c", "visited"):
-        for part in tree[1:]:
+        for part in tree[2:] if tree[0] == "call" else tree[1:]:
             if isinstance(part, list):
                 names(part, out)
     return out
@@ -50,15 +57,29 @@ def visited_scenes(tree, out: set | None = None) -> set:
     if tree[0] == "visited":
         out.add(tree[1])
     elif tree[0] not in ("c", "v"):
-        for part in tree[1:]:
+        for part in tree[2:] if tree[0] == "call" else tree[1:]:
             if isinstance(part, list):
                 visited_scenes(part, out)
     return out
 
 
-def compile_tree(tree):
-    """Turn a tree into a function of (variables, visits)."""
+def compile_tree(tree, funcs=None):
+    """Turn a tree into a function of (variables, visits); `funcs` holds the bound host functions."""
     kind = tree[0]
+    if kind in _ARITH:
+        a, b, op = compile_tree(tree[1], funcs), compile_tree(tree[2], funcs), _ARITH[kind]
+        return lambda v, n: op(a(v, n), b(v, n))
+    if kind in ("min", "max"):
+        parts = [compile_tree(t, funcs) for t in tree[1:]]
+        pick = min if kind == "min" else max
+        return lambda v, n: pick([p(v, n) for p in parts])
+    if kind == "abs":
+        f = compile_tree(tree[1], funcs)
+        return lambda v, n: abs(f(v, n))
+    if kind == "call":
+        name, args = tree[1], [compile_tree(t, funcs) for t in tree[2:]]
+        table = {} if funcs is None else funcs
+        return lambda v, n: table[name](*[a(v, n) for a in args])
     if kind == "c":
         value = tree[1]
         return lambda v, n: value
@@ -69,13 +90,13 @@ def compile_tree(tree):
         scene = tree[1]
         return lambda v, n: n.get(scene, 0)
     if kind == "not":
-        f = compile_tree(tree[1])
+        f = compile_tree(tree[1], funcs)
         return lambda v, n: not f(v, n)
     if kind == "neg":
-        f = compile_tree(tree[1])
+        f = compile_tree(tree[1], funcs)
         return lambda v, n: -f(v, n)
     if kind in ("and", "or"):
-        parts = [compile_tree(t) for t in tree[1:]]
+        parts = [compile_tree(t, funcs) for t in tree[1:]]
         if len(parts) == 2:
             a, b = parts
             if kind == "and":
@@ -85,18 +106,18 @@ def compile_tree(tree):
             return lambda v, n: all(p(v, n) for p in parts)
         return lambda v, n: any(p(v, n) for p in parts)
     if kind in ("+", "-"):
-        a, b = compile_tree(tree[1]), compile_tree(tree[2])
+        a, b = compile_tree(tree[1], funcs), compile_tree(tree[2], funcs)
         if kind == "+":
             return lambda v, n: a(v, n) + b(v, n)
         return lambda v, n: a(v, n) - b(v, n)
     if kind == "cmp":
         if len(tree) == 4:
-            a, op, b = compile_tree(tree[1]), _CMP_FUNCS[tree[2]], compile_tree(tree[3])
+            a, op, b = compile_tree(tree[1], funcs), _CMP_FUNCS[tree[2]], compile_tree(tree[3], funcs)
             if tree[3][0] == "c":
                 const = tree[3][1]
                 return lambda v, n: op(a(v, n), const)
             return lambda v, n: op(a(v, n), b(v, n))
-        operands = [compile_tree(t) for t in tree[1::2]]
+        operands = [compile_tree(t, funcs) for t in tree[1::2]]
         ops = [_CMP_FUNCS[o] for o in tree[2::2]]
 
         def chain(v, n):
@@ -109,7 +130,7 @@ def compile_tree(tree):
             return True
         return chain
     if kind == "if":
-        c, a, b = (compile_tree(t) for t in tree[1:])
+        c, a, b = (compile_tree(t, funcs) for t in tree[1:])
         return lambda v, n: a(v, n) if c(v, n) else b(v, n)
     raise ValueError(f"unknown expression node {kind!r}")
 
@@ -130,8 +151,12 @@ def source_of(tree) -> str:
         return f"-{source_of(tree[1])}"
     if kind in ("and", "or"):
         return f" {kind} ".join(_wrap(t) for t in tree[1:])
-    if kind in ("+", "-"):
-        return f"{source_of(tree[1])} {kind} {source_of(tree[2])}"
+    if kind in ("+", "-") or kind in _ARITH:
+        return f"{_wrap(tree[1])} {kind} {_wrap(tree[2])}"
+    if kind in ("min", "max", "abs"):
+        return f"{kind}({', '.join(source_of(t) for t in tree[1:])})"
+    if kind == "call":
+        return f"{tree[1]}({', '.join(source_of(t) for t in tree[2:])})"
     if kind == "cmp":
         return " ".join(source_of(p) if isinstance(p, list) else p for p in tree[1:])
     if kind == "if":
@@ -141,4 +166,27 @@ def source_of(tree) -> str:
 
 def _wrap(tree) -> str:
     text = source_of(tree)
-    return f"({text})" if tree[0] in ("and", "or", "if") else text
+    return f"({text})" if tree[0] in ("and", "or", "if", "+", "-") else text
+
+
+def _floordiv(a, b):
+    if b == 0:
+        raise EvaluationError("division by zero")
+    return a // b
+
+
+def _mod(a, b):
+    if b == 0:
+        raise EvaluationError("division by zero (in %)")
+    return a % b
+
+
+def _mul(a, b):
+    # Bounded here, before a product of products can grow to millions of digits.
+    value = a * b
+    if not -INT_LIMIT <= value <= INT_LIMIT:
+        raise EvaluationError(f"a product passed the limit of \u00b1{INT_LIMIT:,}")
+    return value
+
+
+_ARITH = {"*": _mul, "//": _floordiv, "%": _mod}

@@ -7,9 +7,11 @@ compiles it once into closures so play never re-reads a tree.
 from __future__ import annotations
 
 from collections import namedtuple
+from collections.abc import Mapping
 from types import MappingProxyType
 
-from .expr import compile_tree
+from .errors import EvaluationError
+from .expr import INT_LIMIT, MAX_STR, compile_tree
 
 FORMAT = 1  # version of the compiled form; part of the cache key
 
@@ -20,16 +22,16 @@ class Line(namedtuple("Line", "text speaker", defaults=(None,))):
     __slots__ = ()
 
 
-def compile_template(parts):
+def compile_template(parts, funcs=None):
     """A template is a list of str and expression trees; return a renderer."""
     if all(isinstance(p, str) for p in parts):
         text = "".join(parts)
         return lambda v, n: text
-    funcs = [p if isinstance(p, str) else compile_tree(p) for p in parts]
+    compiled = [p if isinstance(p, str) else compile_tree(p, funcs) for p in parts]
 
     def render(v, n):
         out = []
-        for f in funcs:
+        for f in compiled:
             if f.__class__ is str:
                 out.append(f)
             else:
@@ -39,17 +41,17 @@ def compile_template(parts):
     return render
 
 
-def compile_text(items):
+def compile_text(items, funcs=None):
     """Compile text items into a function (vars, visits, out) appending Lines."""
     steps = []
     for item in items:
         if "if" in item:
-            cond = compile_tree(item["if"])
-            then = compile_text(item["then"])
-            other = compile_text(item.get("else", []))
+            cond = compile_tree(item["if"], funcs)
+            then = compile_text(item["then"], funcs)
+            other = compile_text(item.get("else", []), funcs)
             steps.append(lambda v, n, out, c=cond, t=then, o=other: t(v, n, out) if c(v, n) else o(v, n, out))
         else:
-            tmpl, speaker = compile_template(item["t"]), item.get("speaker")
+            tmpl, speaker = compile_template(item["t"], funcs), item.get("speaker")
             steps.append(lambda v, n, out, f=tmpl, s=speaker: out.append(Line(f(v, n), s)))
 
     def run(v, n, out):
@@ -58,27 +60,29 @@ def compile_text(items):
     return run
 
 
-def compile_effects(effects, variables):
-    """Compile [kind, name, tree, loc] effects into one function mutating vars."""
+def compile_effects(effects, variables, funcs=None):
+    """Compile [kind, name, tree, loc] effects into one function mutating vars.
+
+    Every value assigned is kept within its variable's declaration: an int is
+    clamped to its min/max (and must stay within INT_LIMIT), a str must be one
+    of its `values` and at most MAX_STR characters; anything else raises
+    EvaluationError, which the engine turns into a step that never happened.
+    """
     if not effects:
         return None
     steps = []
     for kind, name, tree, _loc in effects:
         spec = variables[name]
-        lo, hi = spec.get("min"), spec.get("max")
         if kind == "toggle":
             steps.append(lambda v, n, k=name: v.__setitem__(k, not v[k]))
             continue
-        f = compile_tree(tree)
+        f = compile_tree(tree, funcs)
+        keep = _keeper(name, spec)
         if kind == "set":
-            if spec["type"] == "int":
-                steps.append(lambda v, n, k=name, f=f, lo=lo, hi=hi: v.__setitem__(k, _clamp(f(v, n), lo, hi)))
-            else:
-                steps.append(lambda v, n, k=name, f=f: v.__setitem__(k, f(v, n)))
+            steps.append(lambda v, n, k=name, f=f, keep=keep: v.__setitem__(k, keep(f(v, n))))
         else:
             sign = 1 if kind == "add" else -1
-            steps.append(lambda v, n, k=name, f=f, s=sign, lo=lo, hi=hi:
-                         v.__setitem__(k, _clamp(v[k] + s * f(v, n), lo, hi)))
+            steps.append(lambda v, n, k=name, f=f, s=sign, keep=keep: v.__setitem__(k, keep(v[k] + s * f(v, n))))
     if len(steps) == 1:
         return steps[0]
 
@@ -88,69 +92,107 @@ def compile_effects(effects, variables):
     return run
 
 
-def _clamp(value, lo, hi):
-    if lo is not None and value < lo:
-        return lo
-    if hi is not None and value > hi:
-        return hi
-    return value
+def _keeper(name, spec):
+    """A function that returns a value fit for the variable, or raises EvaluationError."""
+    if spec["type"] == "int":
+        lo, hi = spec.get("min", -INT_LIMIT), spec.get("max", INT_LIMIT)
+
+        def keep_int(value):
+            if lo <= value <= hi:
+                return value
+            if "min" in spec and value < lo:
+                return lo
+            if "max" in spec and value > hi:
+                return hi
+            raise EvaluationError(f"{name} would become {_short(value)}, outside the limit of "
+                                  f"\u00b1{INT_LIMIT:,} (declare a min and max to clamp it)")
+        return keep_int
+    if spec["type"] == "str":
+        values = frozenset(spec["values"]) if "values" in spec else None
+
+        def keep_str(value):
+            if values is not None and value not in values:
+                raise EvaluationError(f"{name} cannot be {_short(value)}: it is one of {', '.join(sorted(values))}")
+            if len(value) > MAX_STR:
+                raise EvaluationError(f"{name} would hold {len(value):,} characters; the limit is {MAX_STR:,}")
+            return value
+        return keep_str
+    return lambda value: value
+
+
+def _short(value) -> str:
+    text = repr(value) if isinstance(value, str) else (str(value) if abs(value) < 10**30 else "a huge number")
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def fits(spec, value) -> str | None:
+    """Why `value` cannot be held by a variable declared as `spec`, or None if it can."""
+    if type(value).__name__ != spec["type"]:
+        return f"should be a {spec['type']}"
+    if spec["type"] == "int":
+        lo, hi = spec.get("min", -INT_LIMIT), spec.get("max", INT_LIMIT)
+        if not lo <= value <= hi:
+            return f"should be from {lo} to {hi}"
+    if spec["type"] == "str":
+        if "values" in spec and value not in spec["values"]:
+            return f"should be one of {', '.join(spec['values'])}"
+        if len(value) > MAX_STR:
+            return f"should be at most {MAX_STR:,} characters"
+    return None
 
 
 class Choice:
-    __slots__ = ("id", "key", "scene", "text", "target", "cond", "effects", "once", "fallback", "data")
+    __slots__ = ("id", "key", "scene", "text", "target", "cond", "effects", "once", "fallback")
 
-    def __init__(self, scene_id, data, variables):
+    def __init__(self, scene_id, data, variables, funcs=None):
         self.id = data["id"]
         self.key = f"{scene_id}/{self.id}"
         self.scene = scene_id
-        self.text = compile_template(data["text"])
+        self.text = compile_template(data["text"], funcs)
         self.target = data["goto"]
-        self.cond = compile_tree(data["if"]) if data.get("if") is not None else None
-        self.effects = compile_effects(data.get("do"), variables)
+        self.cond = compile_tree(data["if"], funcs) if data.get("if") is not None else None
+        self.effects = compile_effects(data.get("do"), variables, funcs)
         self.once = bool(data.get("once"))
         self.fallback = bool(data.get("fallback"))
-        self.data = data
 
 
 class Scene:
     __slots__ = ("id", "title", "chapter", "file", "loc", "ending", "render", "effects", "choices",
-                 "has_fallback", "data")
+                 "has_fallback")
 
-    def __init__(self, scene_id, data, variables):
+    def __init__(self, scene_id, data, variables, funcs=None):
         self.id = scene_id
         self.title = data.get("title") or scene_id.replace("_", " ").capitalize()
         self.chapter = data.get("chapter")
         self.file = data.get("file", "")
         self.loc = tuple(data.get("loc", (1, 1)))
         self.ending = bool(data.get("ending"))
-        self.render = compile_text(data.get("text", []))
-        self.effects = compile_effects(data.get("do"), variables)
-        self.choices = tuple(Choice(scene_id, c, variables) for c in data.get("choices", []))
+        self.render = compile_text(data.get("text", []), funcs)
+        self.effects = compile_effects(data.get("do"), variables, funcs)
+        self.choices = tuple(Choice(scene_id, c, variables, funcs) for c in data.get("choices", []))
         self.has_fallback = any(c.fallback for c in self.choices)
-        self.data = data
 
 
-class _Scenes(dict):
-    """Scene id -> Scene, each compiled the first time it is asked for: a big
-    story starts as fast as its JSON loads, and pays only for scenes played.
-    A dict underneath, so a scene already built is found at C speed."""
+def _read_only(self, *args, **kwargs):
+    raise TypeError("a story's scenes cannot be changed")
 
-    def __init__(self, data, variables):
+
+class Scenes(dict):
+    """Scene id -> Scene, read-only, each compiled the first time it is asked for: a
+    big story starts as fast as its compiled form loads, and pays only for scenes played.
+    A dict underneath (with every way to change it closed) so that a scene already
+    built is found at C speed."""
+
+    def __init__(self, data, variables, funcs):
         super().__init__()
-        self._data, self._variables = data, variables
+        self._data, self._variables, self._funcs = data, variables, funcs
 
     def __missing__(self, sid):
         if sid not in self._data:
             raise KeyError(sid)
-        scene = Scene(sid, self._data[sid], self._variables)
+        scene = Scene(sid, self._data[sid], self._variables, self._funcs)
         dict.__setitem__(self, sid, scene)
         return scene
-
-    def _all(self):
-        if dict.__len__(self) < len(self._data):
-            for sid in self._data:
-                self[sid]
-        return self
 
     def get(self, sid, default=None):
         return self[sid] if sid in self._data else default
@@ -164,6 +206,11 @@ class _Scenes(dict):
     def __len__(self):
         return len(self._data)
 
+    def __eq__(self, other):
+        return self is other
+
+    __hash__ = object.__hash__
+
     def keys(self):
         return self._data.keys()
 
@@ -173,14 +220,23 @@ class _Scenes(dict):
     def items(self):
         return [(sid, self[sid]) for sid in self._data]
 
-    def __setitem__(self, key, value):
-        raise TypeError("a story's scenes cannot be changed")
+    def build_all(self) -> None:
+        """Compile every scene now, for hosts that would rather pay at load than in play."""
+        for sid in self._data:
+            self[sid]
+
+    __setitem__ = __delitem__ = update = setdefault = pop = popitem = clear = __ior__ = _read_only
+    copy = _read_only
 
 
 class Story:
-    """An immutable story. Build it with `adventure.load_story(path)`."""
+    """An immutable story: build it with `adventure.build()` or `adventure.open_story()`.
 
-    def __init__(self, compiled: dict):
+    `functions` binds the host functions the manifest declares (name -> callable);
+    each is called with the declared argument types and must return the declared type.
+    """
+
+    def __init__(self, compiled: dict, functions: Mapping | None = None):
         self.compiled = compiled
         self.id = compiled["id"]
         self.title = compiled["title"]
@@ -188,12 +244,61 @@ class Story:
         self.version = compiled["version"]
         self.start = compiled["start"]
         self.fingerprint = compiled.get("fingerprint", "")
-        self.root = compiled.get("root", "")
         self.variables = MappingProxyType(compiled["variables"])
         self.speakers = MappingProxyType(compiled.get("speakers", {}))
-        self.scenes = _Scenes(compiled["scenes"], compiled["variables"])
-        self.defaults = {name: spec["default"] for name, spec in compiled["variables"].items()}
-        self.files = list(compiled.get("files", []))
+        self.functions = MappingProxyType(compiled.get("functions", {}))
+        self._funcs = bind_functions(self.functions, functions or {})
+        self.scenes = Scenes(compiled["scenes"], compiled["variables"], self._funcs)
+        self.defaults = MappingProxyType({name: spec["default"] for name, spec in compiled["variables"].items()})
+        self._asked = None
+
+    @property
+    def asked(self) -> frozenset:
+        """The scenes whose visit counts anything in the story reads (`visited()`)."""
+        if self._asked is None:
+            from .walk import visited_anywhere
+
+            self._asked = frozenset(visited_anywhere(self.compiled))
+        return self._asked
 
     def __repr__(self):
         return f"<Story {self.id!r} v{self.version}: {len(self.scenes)} scenes>"
+
+
+def bind_functions(declared: Mapping, given: Mapping) -> dict:
+    """Wrap each host function so a wrong return type is an EvaluationError, never a crash.
+
+    Raises StoryError-free ValueError listing what is missing or not callable; the
+    builder turns that into diagnostics.
+    """
+    missing = [name for name in declared if not callable(given.get(name))]
+    if missing:
+        raise MissingFunctions(missing)
+    out = {}
+    for name, spec in declared.items():
+        out[name] = _guarded(name, given[name], spec["returns"])
+    return out
+
+
+class MissingFunctions(Exception):
+    def __init__(self, names):
+        self.names = names
+        super().__init__(", ".join(names))
+
+
+def _guarded(name, fn, returns):
+    want = {"bool": bool, "int": int, "str": str}[returns]
+
+    def call(*args):
+        try:
+            value = fn(*args)
+        except Exception as exc:  # the host's code: whatever it raises becomes one line
+            raise EvaluationError(f"host function {name} failed: {type(exc).__name__}: {exc}") from None
+        if type(value) is not want:
+            raise EvaluationError(f"host function {name} returned {type(value).__name__}, not {returns}")
+        if want is int and not -INT_LIMIT <= value <= INT_LIMIT:
+            raise EvaluationError(f"host function {name} returned a number outside \u00b1{INT_LIMIT:,}")
+        if want is str and len(value) > MAX_STR:
+            raise EvaluationError(f"host function {name} returned more than {MAX_STR:,} characters")
+        return value
+    return call

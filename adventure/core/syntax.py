@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import re
 
-from .expr import BOOL, INT, STR, type_of_value
+from .expr import BOOL, INT, INT_LIMIT, MAX_DEPTH, MAX_STR, STR, type_of_value
 
 MAX_SOURCE = 2000  # characters; longer expressions are refused, not parsed
 
@@ -33,10 +33,13 @@ class ExprError(Exception):
 class Parser:
     """Parses expressions against a story's declared variables and scene ids."""
 
-    def __init__(self, var_types: dict[str, str], scene_ids, var_values: dict | None = None):
+    def __init__(self, var_types: dict[str, str], scene_ids, var_values: dict | None = None,
+                 functions: dict | None = None, ranges: dict | None = None):
         self.var_types = var_types
         self.scene_ids = scene_ids
         self.var_values = var_values or {}  # str variables limited to a set of values
+        self.functions = functions or {}    # host functions: name -> {"params": [types], "returns": type}
+        self.ranges = ranges or {}          # int variables with bounds: name -> (min or None, max or None)
         self._memo: dict = {}  # stories repeat the same few expressions thousands of times
 
     # -- entry points -------------------------------------------------------
@@ -63,6 +66,7 @@ class Parser:
     def _expression(self, source: str, want: str | None = None):
         node = _parse(source, "eval").body
         tree, typ = self._node(node)
+        _bounded(tree)
         if want is not None and typ != want:
             raise ExprError(f"expected a {want} expression, got {typ}: {source.strip()!r}",
                             node.col_offset, "E016")
@@ -95,6 +99,7 @@ class Parser:
         name = target.id
         self._declared(name, target.col_offset)
         tree, typ = self._node(stmt.value)
+        _bounded(tree)
         vtype = self.var_types[name]
         if kind != "set" and vtype != INT:
             raise ExprError(f"{name} is a {vtype}; += and -= need an int", target.col_offset, "E016")
@@ -112,6 +117,10 @@ class Parser:
             raise ExprError(f"undeclared variable {name!r}", offset, "E013")
 
     def _check_value(self, name: str, value, offset: int):
+        lo, hi = self.ranges.get(name, (None, None))
+        if type(value) is int and ((lo is not None and value < lo) or (hi is not None and value > hi)):
+            raise ExprError(f"{value} is outside the range of {name} ({'' if lo is None else lo}.."
+                            f"{'' if hi is None else hi})", offset, "E019")
         allowed = self.var_values.get(name)
         if allowed is not None and value not in allowed:
             raise ExprError(f"{value!r} is not one of the values of {name} ({', '.join(allowed)})",
@@ -127,7 +136,11 @@ class Parser:
     def _Constant(self, node):
         typ = type_of_value(node.value)
         if typ is None:
-            raise ExprError(f"{node.value!r} is not a bool, int or str literal", node.col_offset)
+            raise ExprError(f"{_short(node.value)} is not a bool, int or str literal", node.col_offset)
+        if typ == INT and not -INT_LIMIT <= node.value <= INT_LIMIT:
+            raise ExprError(f"numbers in a story are limited to \u00b1{INT_LIMIT:,}", node.col_offset, "E030")
+        if typ == STR and len(node.value) > MAX_STR:
+            raise ExprError(f"text in an expression is limited to {MAX_STR:,} characters", node.col_offset, "E030")
         return ["c", node.value], typ
 
     def _Name(self, node):
@@ -140,13 +153,39 @@ class Parser:
 
     def _Call(self, node):
         if not isinstance(node.func, ast.Name):
-            raise ExprError("only visited('scene') may be called", node.col_offset, "E015")
-        if node.func.id != "visited":
-            raise ExprError(f"unknown function {node.func.id!r} (only visited('scene') exists)",
+            raise ExprError("only visited('scene'), min, max, abs and the story's functions may be called",
                             node.col_offset, "E015")
+        name = node.func.id
+        if node.keywords:
+            raise ExprError(f"{name}() takes no keyword arguments", node.col_offset, "E015")
+        if name == "visited":
+            return self._visited(node)
+        if name in ("min", "max", "abs"):
+            args = [self._node(a) for a in node.args]
+            if (name == "abs") != (len(args) == 1) or (name != "abs" and len(args) < 2):
+                raise ExprError(f"{name}() takes {'one int' if name == 'abs' else 'two or more ints'}",
+                                node.col_offset, "E015")
+            for (tree, typ), arg in zip(args, node.args):
+                self._want(typ, INT, arg, f"{name}()")
+            return [name, *(t for t, _ in args)], INT
+        spec = self.functions.get(name)
+        if spec is None:
+            known = ", ".join(["visited", "min", "max", "abs", *sorted(self.functions)])
+            raise ExprError(f"unknown function {name!r} (there are {known})", node.col_offset, "E015")
+        params = spec["params"]
+        if len(node.args) != len(params):
+            raise ExprError(f"{name}() takes {len(params)} argument{'s' * (len(params) != 1)}, "
+                            f"not {len(node.args)}", node.col_offset, "E015")
+        trees = []
+        for arg, want in zip(node.args, params):
+            tree, typ = self._node(arg)
+            self._want(typ, want, arg, f"{name}()")
+            trees.append(tree)
+        return ["call", name, *trees], spec["returns"]
+
+    def _visited(self, node):
         args = node.args
-        if node.keywords or len(args) != 1 or not (
-                isinstance(args[0], ast.Constant) and isinstance(args[0].value, str)):
+        if len(args) != 1 or not (isinstance(args[0], ast.Constant) and isinstance(args[0].value, str)):
             raise ExprError("visited() takes one scene id in quotes", node.col_offset, "E015")
         scene = args[0].value
         if scene not in self.scene_ids:
@@ -176,15 +215,20 @@ class Parser:
         return ["and" if isinstance(node.op, ast.And) else "or", *parts], BOOL
 
     def _BinOp(self, node):
-        if not isinstance(node.op, (ast.Add, ast.Sub)):
-            raise ExprError(f"{_describe(node.op)} is not allowed (only + and -)", node.col_offset)
+        ops = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%"}
+        symbol = ops.get(type(node.op))
+        if symbol is None:
+            hint = " (use // for whole-number division)" if isinstance(node.op, ast.Div) else ""
+            raise ExprError(f"{_describe(node.op)} is not allowed (only + - * // %){hint}", node.col_offset)
         left, lt = self._node(node.left)
         right, rt = self._node(node.right)
-        if isinstance(node.op, ast.Add) and lt == rt == STR:
+        if symbol == "+" and lt == rt == STR:
             return ["+", left, right], STR
-        self._want(lt, INT, node.left, "+/-")
-        self._want(rt, INT, node.right, "+/-")
-        return ["+" if isinstance(node.op, ast.Add) else "-", left, right], INT
+        self._want(lt, INT, node.left, symbol)
+        self._want(rt, INT, node.right, symbol)
+        if symbol in ("//", "%") and right == ["c", 0]:
+            raise ExprError("division by zero", node.right.col_offset, "E016")
+        return [symbol, left, right], INT
 
     def _Compare(self, node):
         tree, typ = self._node(node.left)
@@ -221,15 +265,43 @@ class Parser:
             raise ExprError(f"{what} needs a {want}, got a {got}", getattr(node, "col_offset", 0), "E016")
 
 
+def _bounded(tree) -> None:
+    """Refuse a tree nested deeper than MAX_DEPTH, so nothing that walks it can recurse too far."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ExprError(f"expression nested more than {MAX_DEPTH} levels deep (split it, or use "
+                            f"min/max for long sums)", 0, "E030")
+        stack.extend((part, depth + 1) for part in node[1:] if isinstance(part, list))
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _parse(source: str, mode: str):
     if len(source) > MAX_SOURCE:
         raise ExprError(f"expression too long ({len(source)} characters, at most {MAX_SOURCE})", 0, "E030")
     try:
-        return ast.parse(source.strip(), mode=mode)
+        tree = ast.parse(source.strip(), mode=mode)
     except SyntaxError as exc:
         raise ExprError(f"cannot parse {source.strip()!r}: {exc.msg}", max((exc.offset or 1) - 1, 0)) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExprError("expression nested too deeply", 0, "E030") from None
+    # Checked on the syntax tree before anything walks it recursively: a chain of 1,900
+    # unary minus signs parses, but would overflow the stack of every recursive walker.
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH + 4:  # the syntax tree has a few wrapper levels of its own
+            raise ExprError(f"expression nested more than {MAX_DEPTH} levels deep (split it, or use "
+                            f"min/max for long sums)", 0, "E030")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node)
+                     if not isinstance(child, (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop,
+                                               ast.boolop)))
+    return tree
 
 
 def _describe(node) -> str:

@@ -1,15 +1,13 @@
-"""Reading a story folder from disk (the I/O around the pure compiler)."""
+"""Reading a story folder from disk: the I/O around the pure builder (`core.build`)."""
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
+from ..core.build import MANIFEST, compile_sources, fingerprint, story_from
 from ..core.errors import Diagnostic, StoryError
-from ..tools.memory import no_cyclic_gc, settle
-from ..core.model import FORMAT, Story
+from ..core.model import Story
 
-MANIFEST = "story.yaml"
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILES = 2000
 SUFFIXES = (".yaml", ".yml")
@@ -33,8 +31,8 @@ def display(path: Path) -> str:
     return os.path.abspath(path) if shown.startswith("..") else shown
 
 
-def read_sources(root) -> tuple[tuple[str, str], list[tuple[str, str]], str]:
-    """Return ((manifest path, text), [(scene path, text)], fingerprint).
+def read_sources(root) -> dict[str, str]:
+    """Return {display path: text} for the manifest, then each scene file by name.
 
     Only regular files directly inside the folder are read; a link that leads
     outside the folder, or any file over the size limit, is an error.
@@ -49,21 +47,22 @@ def read_sources(root) -> tuple[tuple[str, str], list[tuple[str, str]], str]:
     if not manifest_path.is_file():
         raise StoryError([Diagnostic(display(manifest_path), 1, 1, "error",
                                      f"no {MANIFEST} manifest in the story folder", "E004")])
-    names = sorted(p.name for p in root.iterdir() if p.suffix in SUFFIXES and p.name != MANIFEST)
+    try:
+        names = sorted(p.name for p in root.iterdir() if p.suffix in SUFFIXES and p.name != MANIFEST)
+    except OSError as exc:
+        raise StoryError([Diagnostic(shown, 1, 1, "error", f"cannot list the folder: {exc.strerror}",
+                                     "E031")]) from None
     if len(names) > MAX_FILES:
         raise StoryError([Diagnostic(shown, 1, 1, "error", f"more than {MAX_FILES} scene files", "E030")])
-    digest = hashlib.sha256()
-    texts = []
+    texts = {}
     for name in [MANIFEST, *names]:
         path = root / name
         text = _read(path, real_root, problems)
-        if text is None:
-            continue
-        digest.update(name.encode() + b"\0" + text.encode() + b"\0")
-        texts.append((display(path), text))
+        if text is not None:
+            texts[display(path)] = text
     if problems:
         raise StoryError(problems)
-    return texts[0], texts[1:], digest.hexdigest()
+    return texts
 
 
 def _read(path: Path, real_root: Path, problems: list) -> str | None:
@@ -92,45 +91,33 @@ def _read(path: Path, real_root: Path, problems: list) -> str | None:
     return None
 
 
-def compile_sources(manifest, scene_files, fingerprint):
-    """Compile read sources; return (compiled dict or None, diagnostics)."""
-    from ..core.compiler import Compiler
+def load_story(path=None, *, cache: bool = False, functions=None) -> Story:
+    """Read, compile and check a story folder; raise StoryError with every problem.
 
-    compiler = Compiler()
-    with no_cyclic_gc():
-        compiled = compiler.story(manifest, scene_files)
-    if compiled is not None:
-        compiled["fingerprint"] = fingerprint
-        compiled["format"] = FORMAT
-        compiled["files"] = [manifest[0]] + [p for p, _ in scene_files]
-    return compiled, compiler.diagnostics
-
-
-def load_story(path=None, *, cache=True) -> Story:
-    """Load, compile and check a story folder; raise StoryError with every problem.
-
-    With `cache` (the default) a compiled copy is kept in the cache folder,
-    keyed by the files' content, and used when nothing has changed.
+    With `cache`, a compiled copy is kept in the cache folder (see `store.cache`),
+    keyed by the files' content, and used when nothing has changed; only a story
+    that passed every check is ever cached. The library leaves caching off unless
+    asked; the `adventure` command turns it on.
     """
     root = Path(path) if path is not None else bundled_story()
-    manifest, scene_files, fingerprint = read_sources(root)
+    sources = read_sources(root)
     store = None
     if cache:
         from .cache import Cache
 
         store = Cache.default()
-        with no_cyclic_gc():
-            compiled = store.get(fingerprint, display(root))
+        compiled = store.get(fingerprint(sources), display(root))
         if compiled is not None:
-            compiled["root"] = str(root)
-            with no_cyclic_gc():
-                return settle(Story(compiled))
-    compiled, diagnostics = compile_sources(manifest, scene_files, fingerprint)
-    errors = [d for d in diagnostics if d.severity == "error"]
-    if errors or compiled is None:
-        raise StoryError(errors or diagnostics)
+            story, problems = story_from(compiled, functions)
+            if story is None:
+                raise StoryError(problems)
+            return story
+    compiled, diagnostics = compile_sources(sources)
+    if compiled is None:
+        raise StoryError([d for d in diagnostics if d.severity == "error"])
+    story, problems = story_from(compiled, functions)
+    if story is None:
+        raise StoryError(problems)
     if store is not None:
-        store.put(fingerprint, compiled, display(root))
-    compiled["root"] = str(root)
-    with no_cyclic_gc():
-        return settle(Story(compiled))
+        store.put(compiled["fingerprint"], compiled, display(root))
+    return story

@@ -13,11 +13,12 @@ import time
 from collections import namedtuple
 from pathlib import Path
 
-from ..core.engine import Game, GameState, replay, replay_partial
+from ..core.engine import Game, GameState
 from ..core.errors import AdventureError, SaveError
 from ..core.model import Story
+from ..core.snapshot import migrate, restore
 
-SAVE_FORMAT = 1
+SAVE_FORMAT = 2  # 1: {"meta", "state"} with the whole route replayed on load; 2: {"meta", "game": snapshot}
 NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 AUTOSAVE = "autosave"
 MAX_SAVE_BYTES = 5 * 1024 * 1024
@@ -70,7 +71,7 @@ class SaveStore:
                 "play_seconds": round(play_seconds, 1),
                 "saved_at": time.time(),
             },
-            "state": game.state.to_dict(),
+            "game": game.snapshot(),
         }
         data = json.dumps(record, indent=1, ensure_ascii=False).encode("utf-8")
         self._write(path, data)
@@ -136,15 +137,14 @@ class SaveStore:
             record = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
             raise SaveError(f"{path}: not a readable save (broken JSON: {exc})".splitlines()[0]) from None
-        if not isinstance(record, dict) or not isinstance(record.get("meta"), dict) \
-                or not isinstance(record.get("state"), dict):
-            raise SaveError(f"{path}: not a save file (no meta and state)")
-        fmt = record.get("format")
+        fmt = record.get("format") if isinstance(record, dict) else None
         if type(fmt) is not int:
             raise SaveError(f"{path}: not a save file (no format version)")
         if fmt > SAVE_FORMAT:
             raise SaveError(f"{path}: made by a newer version of the game (save format {fmt}); "
                             f"update the game to load it")
+        if not isinstance(record.get("meta"), dict) or not isinstance(record.get("game" if fmt >= 2 else "state"), dict):
+            raise SaveError(f"{path}: not a save file (no meta and game)")
         return record
 
     def info(self, name: str) -> SlotInfo:
@@ -181,38 +181,30 @@ class SaveStore:
         path = self.path(name)
         record = self.read(path)
         meta = record["meta"]
-        if meta.get("story_id") != story.id:
-            raise SaveError(f"{path}: a save of another story ({meta.get('story_id')!r}, not {story.id!r})")
-        try:
-            state = GameState.from_dict(record["state"])
-        except AdventureError as exc:
-            raise SaveError(f"{path}: damaged save: {exc}") from None
         seconds = meta.get("play_seconds", 0.0)
         seconds = float(seconds) if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) else 0.0
-        if meta.get("fingerprint") == story.fingerprint:
-            # Same story: the route must rebuild exactly the recorded state, or the file was altered.
-            try:
-                game = replay(story, state.route, state.origin, keep_text=True)
-            except AdventureError as exc:
-                raise SaveError(f"{path}: damaged save: {exc}") from None
-            if game.state.to_dict() != state.to_dict():
-                raise SaveError(f"{path}: damaged save: its state does not match its recorded choices")
-            return Loaded(game, seconds, None)
-        return self._rebuild(path, story, state, seconds)
-
-    def _rebuild(self, path, story, state, seconds) -> Loaded:
-        """The story changed since the save: replay its route through the story as it is now."""
         try:
-            game, problem = replay_partial(story, state.route, state.origin)
+            if record["format"] == 1:
+                game, note = self._legacy(record, story)
+            else:
+                game, note = restore(story, record["game"])
         except AdventureError as exc:
-            raise SaveError(f"{path}: cannot rebuild this save in the changed story: {exc}") from None
-        if problem is None:
-            note = (f"The story has changed since this save; your {len(state.route)} choices were replayed "
-                    f"and you are at \u201c{game.scene.title}\u201d.")
-        else:
-            note = (f"The story has changed since this save: {problem}. You are at \u201c{game.scene.title}\u201d, "
-                    f"after {problem.step} of your {len(state.route)} choices.")
+            raise SaveError(f"{path}: {exc}") from None
         return Loaded(game, seconds, note)
+
+    @staticmethod
+    def _legacy(record, story: Story):
+        """A save from before snapshots: its route is replayed, and must rebuild its state."""
+        meta = record["meta"]
+        if meta.get("story_id") != story.id:
+            raise SaveError(f"a save of another story ({str(meta.get('story_id'))[:64]!r}, not {story.id!r})")
+        state = GameState.from_dict(record["state"])
+        game, note = migrate(story, state.route, state.origin)
+        if meta.get("fingerprint") == story.fingerprint:
+            if game.state.to_dict() != state.to_dict():
+                raise SaveError("damaged save: its state does not match its recorded choices")
+            note = None
+        return game, note
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -65,10 +65,9 @@ def play_parser():
 def cmd_play(argv) -> int:
     args = play_parser().parse_args(argv)
     from ..core.errors import AdventureError, StoryError
-    from ..store.loader import load_story
 
     try:
-        story = load_story(args.story)
+        story = _load_for_tool(args.story)
     except StoryError as exc:
         return _story_errors(exc)
     from ..store.saves import SaveStore
@@ -154,7 +153,7 @@ def _play(args, story, store, game, seconds, note, held) -> int:
     if note:
         ui.warn(note)
     session = Session(story, ui, store, game, seconds, record=record,
-                      reload=lambda: load_story(args.story, cache=False), settings=settings)
+                      reload=lambda: load_story(args.story), settings=settings)
     if args.replay and plain and game.ended:
         ui.show(game.frames, game)
         ui.ending(game, seconds)
@@ -237,6 +236,11 @@ def _parse_sets(story, items) -> dict:
                 raise AdventureError(f"--set {item!r}: {name} is an int") from None
         else:
             out[name] = raw
+        from ..core.model import fits
+
+        problem = fits(spec, out[name])
+        if problem is not None:
+            raise AdventureError(f"--set {item!r}: {name} {problem}")
     return out
 
 
@@ -261,17 +265,14 @@ def cmd_check(argv) -> int:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--strict", action="store_true", help="warnings fail too")
     args = p.parse_args(argv)
-    from ..core.checks import check
+    from ..core.build import compile_sources
     from ..core.errors import StoryError
-    from ..store.loader import bundled_story, compile_sources, read_sources
+    from ..store.loader import bundled_story, read_sources
 
     try:
-        manifest, scene_files, fingerprint = read_sources(args.dir or bundled_story())
-        compiled, diagnostics = compile_sources(manifest, scene_files, fingerprint)
+        compiled, diagnostics = compile_sources(read_sources(args.dir or bundled_story()))
     except StoryError as exc:
         compiled, diagnostics = None, exc.diagnostics
-    if compiled is not None:
-        diagnostics = sorted(set(diagnostics) | set(check(compiled)))
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
     if args.format == "json":
@@ -287,10 +288,17 @@ def cmd_check(argv) -> int:
 
 
 def _load_for_tool(directory):
-    """The story a tool works on; a broken story raises StoryError with every problem."""
-    from ..store.loader import bundled_story, load_story
+    """The story a command works on, through the cache; a broken story raises StoryError.
 
-    return load_story(directory or bundled_story())
+    The command line owns the process, so it applies the GC policy the library
+    leaves to its host: no cyclic collection while building, and the built
+    story frozen out of the collector's reach (see `tools.memory`).
+    """
+    from ..store.loader import bundled_story, load_story
+    from .memory import no_cyclic_gc, settle
+
+    with no_cyclic_gc():
+        return settle(load_story(directory or bundled_story(), cache=True))
 
 
 class _Progress:
@@ -334,6 +342,7 @@ def cmd_explore(argv) -> int:
     args = p.parse_args(argv)
     from ..core.errors import StoryError
     from ..core.explore import explore, random_playthroughs
+    from .memory import no_cyclic_gc
 
     try:
         story = _load_for_tool(args.dir)
@@ -341,10 +350,11 @@ def cmd_explore(argv) -> int:
         return _story_errors(exc)
     progress = _Progress("Exploring" if args.random is None else "Playing")
     try:
-        if args.random is not None:
-            report = random_playthroughs(story, args.random, args.seed, progress=progress)
-        else:
-            report = explore(story, args.max_states, progress=progress)
+        with no_cyclic_gc():
+            if args.random is not None:
+                report = random_playthroughs(story, args.random, args.seed, progress=progress)
+            else:
+                report = explore(story, args.max_states, progress=progress)
     finally:
         progress.close()
     if args.routes:
@@ -381,7 +391,7 @@ def _print_report(report, args):
           f"choices: {report.choices_taken}/{report.choices_total} taken")
     for ending, route in sorted(report.endings.items()):
         print(f"ending {ending}: shortest route {len(route)} choices: {' '.join(route)}")
-    if not report.endings:
+    if not report.endings and not report.failures:
         print("no ending can be reached")
     for sid in report.unreached_scenes:
         print(f"{'never reached' if report.mode == 'random' else 'unreachable'}: scene {sid}")
@@ -391,6 +401,8 @@ def _print_report(report, args):
         print(f"soft-lock: no ending can be reached after: {' '.join(route) or '(the start)'}")
     for route in report.unfinished:
         print(f"did not end within the step limit: {' '.join(route)} ...")
+    for route, problem in report.failures:
+        print(f"cannot go on: {problem}; after: {' '.join(route) or '(the start)'}")
     print("every ending reachable, no soft-locks" if report.ok else "PROBLEMS FOUND")
 
 
