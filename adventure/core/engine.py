@@ -188,11 +188,12 @@ class Game:
             self._take(picked)
         except Exception as exc:
             self._roll_back(before)
-            if isinstance(exc, PlayError):
+            where = f"choice {picked.id!r} in scene {state.scene!r}"
+            if isinstance(exc, LoopError):
                 raise
             if isinstance(exc, AdventureError):
-                raise PlayError(str(exc)) from exc
-            raise EvaluationError(f"in scene {state.scene!r}: {_describe(exc)}") from exc
+                raise EvaluationError(f"{where}: {exc}") from exc
+            raise EvaluationError(f"{where}: {_describe(exc)}") from exc
         if self._observers:
             old = before[1]
             for name, value in state.vars.items():
@@ -348,12 +349,15 @@ def _short(value) -> str:
 
 
 def _cycle(entered: list[str]) -> list[str]:
-    """The loop at the end of a list of scene ids, written as a -> b -> a."""
+    """The loop at the end of a list of scene ids, written as a -> b -> a from where it was entered."""
     last = entered[-1]
     start = len(entered) - 2
     while start >= 0 and entered[start] != last:
         start -= 1
-    return entered[max(start, 0):]
+    ring = entered[max(start, 0):-1] or [last]
+    first = min(range(len(ring)), key=lambda i: entered.index(ring[i]))
+    ring = ring[first:] + ring[:first]
+    return ring + [ring[0]]
 
 
 def _describe(exc: BaseException) -> str:

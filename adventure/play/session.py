@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 from ..core.engine import Game, transcript, undo
-from ..core.errors import AdventureError, ChoiceError, SaveError, StoryError
+from ..core.errors import AdventureError, ChoiceError, PlayError, SaveError, StoryError
 from ..store import settings as settings_file
 from ..store.saves import AUTOSAVE, SaveStore
 from ..store.settings import Settings
@@ -87,7 +87,11 @@ class Session:
 
     def take(self, index: int) -> None:
         choice_id = self.game.choices[index].id
-        self.game.choose(index)
+        try:
+            self.game.choose(index)
+        except PlayError as exc:  # nothing happened: say why, and offer the same menu again
+            self.ui.warn(f"That choice cannot be taken: {exc}")
+            return
         if self.record is not None:
             self.record(choice_id)
         self.autosave()
