@@ -50,7 +50,7 @@ def test_open_route_letter(her):
     assert "Something settled in me at lunch that day" in letter          # at peace with Catherine
     assert "I'm sorry I wanted you to stay the same." in letter
     assert "none of it was taken out of my share" in letter               # glad for Samantha's growth
-    assert "P.S. Amy says hello." in letter                               # leaning on Amy
+    assert "P.S. Amy would say hello" in letter                           # leaning on Amy
     assert "I kept a list" not in letter
     assert "Amy's head is warm on your shoulder." in game.text
 
