@@ -77,7 +77,7 @@ def test_refusing_route_letter(her):
     assert "\n\nT.\n\n" in letter  # signed with the initial of the fridge notes
     summary = game.text[game.text.index("The road you took"):]
     assert "You turned OS1 away once, then let it in." in summary
-    assert "You cancelled the blind date" in summary
+    assert "You canceled the blind date" in summary
 
 
 def test_three_routes_write_three_letters(her):
