@@ -50,7 +50,7 @@ def test_open_route_letter(her):
     assert "Something settled in me at lunch that day" in letter          # at peace with Catherine
     assert "I'm sorry I wanted you to stay the same." in letter
     assert "none of it was taken out of my share" in letter               # glad for Samantha's growth
-    assert "P.S. Amy says hello." in letter                               # leaning on Amy
+    assert "P.S. Amy would say hello" in letter                           # leaning on Amy
     assert "I kept a list" not in letter
     assert "Amy's head is warm on your shoulder." in game.text
 
@@ -77,7 +77,7 @@ def test_refusing_route_letter(her):
     assert "\n\nT.\n\n" in letter  # signed with the initial of the fridge notes
     summary = game.text[game.text.index("The road you took"):]
     assert "You turned OS1 away once, then let it in." in summary
-    assert "You cancelled the blind date" in summary
+    assert "You canceled the blind date" in summary
 
 
 def test_three_routes_write_three_letters(her):
