@@ -123,8 +123,11 @@ def load_story(path=None, *, cache=True) -> Story:
             compiled = store.get(fingerprint, display(root))
         if compiled is not None:
             compiled["root"] = str(root)
-            with no_cyclic_gc():
-                return settle(Story(compiled))
+            try:
+                with no_cyclic_gc():
+                    return settle(Story(compiled))
+            except Exception:  # noqa: BLE001 - a cache entry is never trusted: any doubt means rebuild
+                pass
     compiled, diagnostics = compile_sources(manifest, scene_files, fingerprint)
     errors = [d for d in diagnostics if d.severity == "error"]
     if errors or compiled is None:
