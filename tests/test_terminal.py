@@ -101,7 +101,7 @@ def pane_factory(tmp_path):
 
 
 def route_in(pane, slot="autosave"):
-    return json.loads((pane.saves / f"{slot}.json").read_text())["state"]["route"]
+    return json.loads((pane.saves / "her" / f"{slot}.save.json").read_text())["state"]["route"]
 
 
 def test_play_save_undo_and_ctrl_c_in_a_real_terminal(pane_factory):
