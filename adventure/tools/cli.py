@@ -181,6 +181,8 @@ def _play(args, story, store, game, seconds, note, held) -> int:
         for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
             if sig is not None:  # a second signal must not interrupt the goodbye save
                 signal.signal(sig, signal.SIG_IGN)
+        if signum == getattr(signal, "SIGHUP", None) and not plain:
+            _silence()  # the terminal hung up: whatever is still drawn or said on the way out goes nowhere
         raise Leave()
     for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if sig is not None:
