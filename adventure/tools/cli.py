@@ -315,11 +315,24 @@ class _FileProblem(Exception):
     """A path given on the command line that cannot be read or written: one line, exit status 2."""
 
 
+def _open_for_writing(path, mode="w"):
+    """Open `path` to write without waiting on a FIFO nobody reads (that is ENXIO, an error)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NONBLOCK", 0)
+                 | getattr(os, "O_CLOEXEC", 0), 0o666)
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+    except (ImportError, OSError):
+        pass
+    return os.fdopen(fd, mode, **({"encoding": "utf-8"} if "b" not in mode else {}))
+
+
 def _recorder(path, ui):
     """Write each choice to `path` as it is made. The header is written and flushed at once, so a
     path that cannot take it (a full disk, /dev/full) is an error before play begins; a later
     failure stops the recording with one warning and the game goes on."""
-    handle = open(path, "w", encoding="utf-8")
+    handle = _open_for_writing(path)
     try:
         handle.write("# route recorded by adventure play --record\n")
         handle.flush()
@@ -555,7 +568,7 @@ def cmd_graph(argv) -> int:
             data = done.stdout
     if args.out:
         try:
-            with open(args.out, "wb") as handle:  # written in place: --out /dev/null means what it says
+            with _open_for_writing(args.out, "wb") as handle:  # in place: --out /dev/null means what it says
                 handle.write(data)
         except OSError as exc:
             _err(f"adventure graph: cannot write {args.out}: {exc.strerror or exc}")
