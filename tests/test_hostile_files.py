@@ -97,7 +97,8 @@ def test_any_json_in_settings_is_ignored_in_one_line(tmp_path_factory, raw):
 
 
 @pytest.mark.parametrize("raw", [b"NaN", b'{"width": 1e999}', b'{"width": ' + b"9" * 4301 + b"}",
-                                 b"[" * 5000 + b"]" * 5000, b'{"width": true}', b'{"width": "60"}'])
+                                 b"[" * 5000 + b"]" * 5000, b'{"width": true}', b'{"width": "60"}'],
+                         ids=["nan", "inf", "4301-digits", "5000-deep", "bool", "text"])
 def test_a_bad_settings_file_never_stops_the_game_from_starting(tmp_path, raw):
     saves = tmp_path / "saves"
     saves.mkdir()
