@@ -295,3 +295,35 @@ def test_read_only_folders_give_one_line(tmp_path):
             assert status == 2 and len(err.splitlines()) == 1, argv
     finally:
         folder.chmod(0o700)
+
+
+# -- class 7: losing the terminal (the tmux test is in test_terminal.py) ------------------------------
+class _Gone(PlainUI):
+    """A player whose terminal goes away at the third prompt: reads fail with EIO, as do writes."""
+
+    def __init__(self, error, **kw):
+        super().__init__(**kw)
+        self.error, self.asked = error, 0
+
+    def ask(self, options, session):
+        self.asked += 1
+        if self.asked == 3:
+            self.write = self._fail
+            raise self.error
+        return super().ask(options, session)
+
+    def _fail(self, text=""):
+        raise OSError(5, "Input/output error")
+
+
+@pytest.mark.parametrize("error", [OSError(5, "Input/output error"), __import__("termios").error(5, "EIO")])
+def test_a_lost_terminal_saves_the_game_as_it_is_and_says_nothing(tmp_path, error):
+    story = load_story(TINY, cache=False)
+    out = io.StringIO()
+    store = SaveStore(tmp_path)
+    ui = _Gone(error, stdin=io.StringIO("2\nundo\n"), stdout=out)
+    session = Session(story, ui, store)
+    status = session.run()
+    assert status == 0 and session.lost
+    assert store.load("autosave", story).game.state.route == []   # the choice, then its undo, then the loss
+    assert "Goodbye" not in out.getvalue()
