@@ -68,7 +68,8 @@ def test_corrupt_entry_is_ignored_and_rebuilt(cached):
         entry.write_bytes(junk)
         story = load_story(folder, cache=True)
         assert "shore" in story.scenes
-        assert json.loads(entry.read_text())["fingerprint"] == story.fingerprint  # rebuilt in place
+        header = entry.read_text().split("\n", 1)[0]
+        assert json.loads(header)["fingerprint"] == story.fingerprint  # rebuilt in place
 
 
 def test_cache_can_be_deleted_or_turned_off(cached, monkeypatch):
@@ -90,10 +91,11 @@ def test_broken_story_is_not_cached(cached):
     assert entries(cache) == []
 
 
-def test_cache_key_includes_engine_version(tmp_path, monkeypatch):
+def test_cache_key_includes_the_engine_code(cached, monkeypatch):
     import adventure.store.cache as cache_module
-    store = Cache(tmp_path)
-    store.put("fp", {"fingerprint": "fp", "format": 1})
-    assert store.get("fp") is not None
-    monkeypatch.setattr(cache_module, "__version__", "99.0")
-    assert store.get("fp") is None
+    folder, cache = cached
+    load_story(folder, cache=True)
+    (entry,) = entries(cache)
+    monkeypatch.setattr(cache_module, "_CODE", ["the engine's code changed"])
+    load_story(folder, cache=True)
+    assert len(entries(cache)) == 2 and entry.exists()  # a new key; the old entry is simply unused

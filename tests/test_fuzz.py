@@ -120,13 +120,13 @@ def _valid_save(tmp_path_factory):
 
 
 def _load_and_check(story, store, data):
-    path = store.folder / "fuzz.json"
+    path = store.folder / "tiny" / "fuzz.save.json"
     path.write_bytes(data)
     before = (path.stat().st_mtime_ns, path.read_bytes())
     try:
         loaded = store.load("fuzz", story)
     except SaveError as exc:
-        assert "\n" not in str(exc) and "fuzz.json" in str(exc)
+        assert "\n" not in str(exc) and "fuzz.save.json" in str(exc)
     else:
         loaded.game.text  # a save that loads is a game that plays
         loaded.game.choices

@@ -117,7 +117,7 @@ def test_ctrl_c_during_a_save_leaves_the_old_save_whole(tmp_path, monkeypatch):
     store = SaveStore(tmp_path)
     game = Game(story)
     store.save("slot", game)
-    before = (tmp_path / "slot.json").read_bytes()
+    before = (tmp_path / "tiny" / "slot.save.json").read_bytes()
     game.choose("search_beach")
 
     def interrupted(fd):
@@ -126,8 +126,8 @@ def test_ctrl_c_during_a_save_leaves_the_old_save_whole(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         store.save("slot", game)
     monkeypatch.undo()
-    assert (tmp_path / "slot.json").read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["slot.json"]
+    assert (tmp_path / "tiny" / "slot.save.json").read_bytes() == before
+    assert sorted(p.name for p in (tmp_path / "tiny").iterdir()) == ["slot.save.json"]
 
 
 def test_save_names_stay_in_the_saves_folder(tmp_path):
@@ -146,7 +146,8 @@ def test_save_names_stay_in_the_saves_folder(tmp_path):
 def test_oversized_save_is_refused(tmp_path):
     story = load_story(STORIES / "tiny", cache=False)
     store = SaveStore(tmp_path)
-    (tmp_path / "huge.json").write_bytes(b" " * (6 * 1024 * 1024))
+    (tmp_path / "tiny").mkdir()
+    (tmp_path / "tiny" / "huge.save.json").write_bytes(b" " * (6 * 1024 * 1024))
     with pytest.raises(SaveError, match="too large"):
         store.load("huge", story)
 

@@ -42,7 +42,7 @@ def test_plain_player_stops_cleanly_at_end_of_input(tmp_path):
     result = run_cli(["--plain", "--saves", str(tmp_path)], stdin="1\n2\n")
     assert result.returncode == 0
     assert "Goodbye" in result.stdout and "Traceback" not in result.stderr
-    assert (tmp_path / "autosave.json").exists()
+    assert (tmp_path / "her" / "autosave.save.json").exists()
 
 
 def test_plain_player_help_quit_and_bad_numbers(tmp_path):

@@ -56,22 +56,22 @@ def test_round_trip_and_metadata(tiny, store):
 def test_previous_version_kept_as_backup(tiny, store):
     store.save("slot", played(tiny, ["search_beach"]))
     store.save("slot", played(tiny, ["search_beach", "lamp_room"]))
-    backup = json.loads((store.folder / "slot.json.bak").read_text())
+    backup = json.loads((store.folder / "tiny" / "slot.save.json.bak").read_text())
     assert backup["game"]["route"].split() == ["search_beach"]
-    assert json.loads((store.folder / "slot.json").read_text())["game"]["route"].split() == ["search_beach", "lamp_room"]
+    assert json.loads((store.folder / "tiny" / "slot.save.json").read_text())["game"]["route"].split() == ["search_beach", "lamp_room"]
 
 
 def test_crash_between_temp_write_and_rename_keeps_old_save(tiny, store, monkeypatch):
     store.save("slot", played(tiny, ["search_beach"]))
-    before = (store.folder / "slot.json").read_bytes()
+    before = (store.folder / "tiny" / "slot.save.json").read_bytes()
 
     def crash(*args):
         raise OSError(errno.EIO, "simulated crash")
     monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(SaveError):
         store.save("slot", played(tiny, ["lamp_room"]))
-    assert (store.folder / "slot.json").read_bytes() == before
-    assert [p.name for p in store.folder.iterdir() if p.suffix == ".tmp"] == []
+    assert (store.folder / "tiny" / "slot.save.json").read_bytes() == before
+    assert [p.name for p in (store.folder / "tiny").iterdir() if p.suffix == ".tmp"] == []
 
 
 WRITER = """
@@ -191,24 +191,24 @@ def _corrupt_cases(good: bytes):
 def test_every_kind_of_broken_file_gets_one_line_and_is_left_untouched(tiny, store):
     good = store.save("good", played(tiny, ["search_beach"])).read_bytes()
     for label, data in _corrupt_cases(good).items():
-        path = store.folder / "broken.json"
+        path = store.folder / "tiny" / "broken.save.json"
         path.write_bytes(data)
         stamp = path.stat().st_mtime_ns
         with pytest.raises(SaveError) as info:
             store.load("broken", tiny)
         message = str(info.value)
-        assert "broken.json" in message and "\n" not in message, label
+        assert "broken.save.json" in message and "\n" not in message, label
         assert path.read_bytes() == data and path.stat().st_mtime_ns == stamp, label
 
 
 def test_cli_load_of_broken_save_exits_1(tmp_path):
     folder = tmp_path / "saves"
-    folder.mkdir()
-    (folder / "bad.json").write_text("{not json")
+    (folder / "her").mkdir(parents=True)
+    (folder / "her" / "bad.save.json").write_text("{not json")
     result = run_cli(["--plain", "--saves", str(folder), "--load", "bad"])
     assert result.returncode == 1
-    assert "bad.json" in result.stderr and len(result.stderr.strip().splitlines()) == 1
-    assert (folder / "bad.json").read_text() == "{not json"
+    assert "bad.save.json" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert (folder / "her" / "bad.save.json").read_text() == "{not json"
 
 
 def test_unwritable_or_full_saves_folder_keeps_the_game_going(tiny, tmp_path, monkeypatch):
@@ -238,7 +238,7 @@ def test_unwritable_or_full_saves_folder_keeps_the_game_going(tiny, tmp_path, mo
         store.save("x", played(tiny, ["lamp_room"]))
     monkeypatch.undo()
     assert store.load("x", tiny).game.state.route == ["search_beach"]
-    assert sorted(p.name for p in store.folder.iterdir()) == ["x.json"]
+    assert sorted(p.name for p in (store.folder / "tiny").iterdir()) == ["x.save.json"]
 
 
 def test_game_goes_on_when_autosave_fails(tmp_path):
@@ -269,8 +269,8 @@ def test_prompt_commands_through_the_plain_player(tmp_path):
     assert "> Look for a lamp on the beach." in out  # history lists the choice made
     assert "mine " in out and "The Lighthouse" in out  # the saves listing
     assert "Loaded mine." in out and "The story begins again." in out
-    assert json.loads((saves / "mine.json").read_text())["game"]["route"].split() == ["search_beach"]
-    assert json.loads((saves / "autosave.json").read_text())["game"]["route"].split() == []
+    assert json.loads((saves / "tiny" / "mine.save.json").read_text())["game"]["route"].split() == ["search_beach"]
+    assert json.loads((saves / "tiny" / "autosave.save.json").read_text())["game"]["route"].split() == []
 
 
 def test_continue_and_load_from_the_command_line(tmp_path):
@@ -281,7 +281,7 @@ def test_continue_and_load_from_the_command_line(tmp_path):
     listing = run_cli(["saves", "--saves", str(saves)])
     assert "autosave" in listing.stdout and "The Lighthouse" in listing.stdout
     assert run_cli(["saves", "delete", "autosave", "--saves", str(saves)]).returncode == 0
-    assert not (saves / "autosave.json").exists()
+    assert not (saves / "tiny" / "autosave.save.json").exists()
     missing = run_cli(["--plain", "--story", str(TINY), "--saves", str(saves), "--load", "nope"])
     assert missing.returncode == 1 and "no save named 'nope'" in missing.stderr
 
@@ -289,7 +289,7 @@ def test_continue_and_load_from_the_command_line(tmp_path):
 def test_saves_env_variable(tmp_path):
     saves = tmp_path / "elsewhere"
     run_cli(["--plain", "--story", str(TINY)], stdin="2\nquit\n", env={"ADVENTURE_SAVES": str(saves)})
-    assert (saves / "autosave.json").exists()
+    assert (saves / "tiny" / "autosave.save.json").exists()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
@@ -303,7 +303,7 @@ def test_signal_autosaves_and_exits_0(tmp_path, sig):
     proc.stdin.flush()
     deadline = time.time() + 10
     while time.time() < deadline:
-        path = saves / "autosave.json"
+        path = saves / "tiny" / "autosave.save.json"
         if path.exists() and json.loads(path.read_text())["game"]["route"].split() == ["search_beach"]:
             break
         time.sleep(0.05)
@@ -311,4 +311,4 @@ def test_signal_autosaves_and_exits_0(tmp_path, sig):
     out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
     assert "Goodbye" in out and "Traceback" not in err
-    assert json.loads((saves / "autosave.json").read_text())["game"]["route"].split() == ["search_beach"]
+    assert json.loads((saves / "tiny" / "autosave.save.json").read_text())["game"]["route"].split() == ["search_beach"]

@@ -18,10 +18,11 @@ pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (CI 
 
 
 class Pane:
-    def __init__(self, tmp_path, width=100, height=40, env=None, args=()):
+    def __init__(self, tmp_path, width=100, height=40, env=None, args=(), exec_game=False):
         self.socket = f"adv-{uuid.uuid4().hex[:8]}"
         self.saves = tmp_path / "saves"
         self.done = tmp_path / "exit-status"
+        self.pidfile, self.errors = tmp_path / "game.pid", tmp_path / "game.stderr"
         env = {"ADVENTURE_SAVES": str(self.saves), "ADVENTURE_CACHE": "off", "TERM": "xterm-256color",
                "LANG": "C.UTF-8", **(env or {})}
         exports = " ".join(f"{k}={v}" for k, v in env.items())
@@ -31,6 +32,10 @@ class Pane:
         command = (f"while [ ! -e {go} ]; do sleep 0.05; done; "
                    f"cd {ROOT} && env {exports} {sys.executable} -m adventure {' '.join(map(str, args))}; "
                    f"echo $? > {self.done}; sleep 30")
+        if exec_game:  # the game is the pane's process itself: its pid is known and its errors kept
+            command = (f"while [ ! -e {go} ]; do sleep 0.05; done; cd {ROOT} && echo $$ > {self.pidfile} && "
+                       f"exec env {exports} {sys.executable} -m adventure {' '.join(map(str, args))} "
+                       f"2> {self.errors}")
         self.tmux("new-session", "-d", "-s", "game", "-x", str(width), "-y", str(height), command)
         self.tmux("set-option", "-t", "game", "window-size", "manual")
         self.tmux("resize-window", "-t", "game", "-x", str(width), "-y", str(height))
@@ -101,7 +106,7 @@ def pane_factory(tmp_path):
 
 
 def route_in(pane, slot="autosave"):
-    return json.loads((pane.saves / f"{slot}.json").read_text())["game"]["route"].split()
+    return json.loads((pane.saves / "her" / f"{slot}.save.json").read_text())["game"]["route"].split()
 
 
 def test_play_save_undo_and_ctrl_c_in_a_real_terminal(pane_factory):
@@ -211,3 +216,39 @@ def test_explore_shows_a_progress_bar_in_a_terminal(pane_factory, tmp_path):
     screen = pane.wait(r"states[^\n]*\d", timeout=20)  # the counter, drawn while the search runs
     assert "Exploring" in screen
     pane.wait(r"bound reached|every ending reachable|PROBLEMS", timeout=120)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_closing_the_pane_mid_game_saves_the_game_as_it_is(pane_factory):
+    """Losing the terminal is a way to leave: the autosave holds the game as it was at that
+    moment (here: after an undo, which is not saved by itself), and nothing is printed."""
+    pane = pane_factory(width=100, exec_game=True)
+    pane.wait("New game")
+    pane.keys("Enter")
+    pane.through_pacing()
+    seen = pane.menus()
+    pane.keys("Down", "Enter")
+    pane.through_pacing(seen)
+    assert route_in(pane) == ["office_small"]
+    seen = pane.menus()
+    pane.keys("u")
+    pane.wait("You take that back.")
+    pane.through_pacing(seen)
+    assert route_in(pane) == ["office_small"]           # an undo alone does not save
+    pid = int(pane.pidfile.read_text())
+    pane.tmux("kill-pane", "-t", "game")
+    deadline = time.time() + 15
+    while _alive(pid) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not _alive(pid), "the game kept running after its terminal closed"
+    assert route_in(pane) == []                          # saved on the way out, as it was
+    assert pane.errors.read_text() == ""                 # no traceback, no termios.error
+    folder = pane.saves / "her"
+    assert sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp")) == []

@@ -5,6 +5,7 @@ Pure. Each finding is a Diagnostic with a stable code (see docs/authoring.md).
 from __future__ import annotations
 
 import itertools
+import re
 
 from .errors import Diagnostic
 from .expr import compile_tree, names, visited_scenes
@@ -52,6 +53,7 @@ def check(compiled: dict) -> list[Diagnostic]:
         for item in conditions(scene.get("text", [])):
             ipath, line, col = item["loc"]
             out += _judge(item["if"], domains, ipath, [line, col], f"a text condition in {sid}")
+    out += control_characters(compiled)
     return sorted(set(out))
 
 
@@ -178,3 +180,44 @@ def _judge(tree, domains, path, loc, what):
     if results == {False}:
         return [Diagnostic(path, line, col, "warning", f"{what} can never hold", "W105")]
     return [Diagnostic(path, line, col, "warning", f"{what} always holds", "W106")]
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def control_characters(compiled: dict) -> list[Diagnostic]:
+    """E040 where a story's text holds a character a terminal obeys instead of showing (ESC
+    sequences set the clipboard, rename the window, clear the screen). The players show such
+    characters harmlessly; this tells the author where they are. Newline and tab are fine."""
+    out: list[Diagnostic] = []
+
+    def scan(value, path, line, col, where):
+        stack = [value]
+        while stack:  # iterative: a deeply nested expression must not exhaust the stack
+            item = stack.pop()
+            if isinstance(item, str):
+                found = _CONTROL.search(item)
+                if found:
+                    out.append(Diagnostic(path, line, col, "error", f"{where} holds the control character "
+                                          f"U+{ord(found.group()):04X}; a terminal would obey it", "E040"))
+                    return
+            elif isinstance(item, dict):
+                for key, part in item.items():
+                    if key != "loc":  # a location holds a file path, which is the user's, not the story's
+                        stack += [key, part]
+            elif isinstance(item, (list, tuple)):
+                stack.extend(item)
+
+    manifest = compiled.get("manifest", "story.yaml")
+    for key in ("id", "title", "subtitle", "version", "author", "description", "speakers"):
+        scan(compiled.get(key), manifest, 1, 1, f"the story's {key}")
+    for name, spec in compiled.get("variables", {}).items():
+        path, line, col = spec.get("loc", [manifest, 1, 1])
+        scan({k: v for k, v in spec.items() if k != "loc"}, path, line, col, f"variable {name}")
+    for sid, scene in compiled.get("scenes", {}).items():
+        path, (line, col) = scene["file"], scene["loc"]
+        scan({k: v for k, v in scene.items() if k not in ("file", "choices")}, path, line, col, f"scene {sid}")
+        for choice in scene.get("choices", []):
+            cline, ccol = choice["loc"]
+            scan(choice, path, cline, ccol, f"choice {choice.get('id')!r} in {sid}")
+    return out

@@ -5,15 +5,27 @@ prompt is a plain line. prompt_toolkit is never imported here.
 """
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import textwrap
 
-from .session import format_duration
+from .escape import safe
+from .session import MAX_LINE, format_duration
+
+_NUMBER = re.compile(r"[0-9]+\Z")  # ASCII digits only: '²' and '①' are not numbers here
 
 
 def wrap(text: str, width: int) -> str:
-    return "\n".join(textwrap.fill(line, width, break_on_hyphens=False) if line else ""
+    width = max(1, width)
+    # textwrap slices a long word one line at a time, quadratic in its length; pre-cut such
+    # words into line-sized pieces so a pasted megabyte wraps in linear time.
+    long_word = re.compile(r"\S{%d,}" % (width + 1))
+
+    def cut(match):
+        word = match.group()
+        return " ".join(word[i:i + width] for i in range(0, len(word), width))
+    return "\n".join(textwrap.fill(long_word.sub(cut, line), width, break_on_hyphens=False) if line else ""
                      for line in text.split("\n"))
 
 
@@ -40,7 +52,7 @@ class PlainUI:
             self.echoes = False
 
     def write(self, text: str = "") -> None:
-        self.stdout.write(text + "\n")
+        self.stdout.write(safe(text) + "\n")  # every line out passes here: nothing raw reaches a terminal
         self.stdout.flush()
 
     def show(self, frames, game, again=False) -> None:
@@ -62,8 +74,8 @@ class PlainUI:
             answer = self._answer()
             if answer is None:
                 raise EOFError
-            if answer.isdigit():
-                number = int(answer)
+            if _NUMBER.match(answer):
+                number = int(answer) if len(answer) <= 6 else 0  # a 4,301-digit number is just out of range
                 if 1 <= number <= len(options):
                     return number - 1
                 self.write(f"Choose a number from 1 to {len(options)}, or type help." if options
@@ -76,10 +88,17 @@ class PlainUI:
         """One line from the player, stripped; None at the end of input."""
         self.stdout.write("> ")
         self.stdout.flush()
-        line = self.stdin.readline()
+        line = self.stdin.readline(MAX_LINE + 1)
         if not line:
             self.write()
             return None
+        if len(line) > MAX_LINE and not line.endswith("\n"):
+            while True:  # the rest of an overlong line is read and dropped, a piece at a time
+                rest = self.stdin.readline(MAX_LINE)
+                if not rest or rest.endswith("\n"):
+                    break
+            self.write("(that line was too long to be a choice or a command)")
+            return ""
         answer = line.strip()
         if not self.echoes:
             self.write(answer)  # keep the transcript readable when input comes from a pipe

@@ -5,6 +5,7 @@ does is here, once, for both.
 """
 from __future__ import annotations
 
+import errno
 import time
 
 from ..core.engine import Game, transcript, undo
@@ -12,6 +13,7 @@ from ..core.errors import AdventureError, ChoiceError, PlayError, SaveError, Sto
 from ..store import settings as settings_file
 from ..store.saves import AUTOSAVE, SaveStore
 from ..store.settings import Settings
+from .escape import safe_line
 
 HELP = """\
 Choose with the arrow keys and Enter, or press a choice's number.
@@ -32,6 +34,30 @@ each save keeps its previous version; `adventure --continue` picks up where
 you left off, even after the story has been updated."""
 
 QUICK = "quick"
+MAX_LINE = 4096  # a typed command longer than this is a paste gone wrong, not a command
+LOST = (errno.EIO, errno.ENXIO, errno.EBADF, errno.ENOTTY, errno.EPIPE, errno.ENODEV)
+
+
+def terminal_lost(exc: BaseException) -> bool:
+    """True when `exc` means the terminal is gone (its window closed, its line hung up)."""
+    if isinstance(exc, OSError):
+        return exc.errno in LOST
+    try:
+        import termios
+    except ImportError:
+        return False
+    return isinstance(exc, termios.error)
+
+
+def _ignore_hangups() -> None:
+    """While the last save is written, a second hang-up or TERM must not cut it short."""
+    import signal
+
+    for name in ("SIGHUP", "SIGTERM"):
+        try:
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+        except (AttributeError, ValueError, OSError):
+            pass  # not on this platform, or not the main thread
 
 
 class Leave(Exception):
@@ -51,6 +77,7 @@ class Session:
         self.record = record          # a callable taking each choice id, for --record
         self.reload_story = reload    # a callable returning a freshly loaded story
         self.save_failed = False
+        self.lost = False             # the terminal went away: leave without a word
 
     @property
     def play_seconds(self) -> float:
@@ -79,10 +106,26 @@ class Session:
                     return self.leave()
         except (EOFError, KeyboardInterrupt, Leave):
             return self.leave()
+        except Exception as exc:  # noqa: BLE001 - only a lost terminal is handled; the rest is re-raised
+            if not terminal_lost(exc):
+                raise
+            return self.leave_quietly()
 
     def leave(self) -> int:
         self.autosave()
-        self.ui.goodbye(saved=self.store is not None and not self.save_failed)
+        try:
+            self.ui.goodbye(saved=self.store is not None and not self.save_failed)
+        except Exception as exc:  # noqa: BLE001
+            if not terminal_lost(exc):
+                raise
+            self.lost = True
+        return 0
+
+    def leave_quietly(self) -> int:
+        """The terminal is gone: keep the game as it is now, and say nothing (nobody can read it)."""
+        self.lost = True
+        _ignore_hangups()
+        self.autosave()
         return 0
 
     def take(self, index: int) -> None:
@@ -105,26 +148,30 @@ class Session:
             self.store.save(AUTOSAVE, self.game, self.play_seconds)
             self.save_failed = False
         except SaveError as exc:
-            if not self.save_failed:  # say it once, not after every choice
+            if not self.save_failed and not self.lost:  # say it once, not after every choice
                 self.ui.warn(f"Autosave failed: {exc}")
             self.save_failed = True
 
     # -- commands -----------------------------------------------------------------
     def command(self, line: str):
+        if len(line) > MAX_LINE:
+            self.ui.warn(f"That line is {len(line):,} characters long; a command is a word or three. "
+                         f"Type help for the list.")
+            return None
         words = line.strip().split()
         if not words:
             return None
         name, args = words[0].lower(), words[1:]
-        handler = getattr(self, "cmd_" + name, None)
+        handler = getattr(self, "cmd_" + name, None) if name.isascii() and name.isalpha() else None
         if handler is None:
-            self.ui.warn(f"Unknown command {name!r}. Type help for the list.")
+            self.ui.warn(f"Unknown command {_short(name)!r}. Type help for the list.")
             return None
         import inspect  # only typed commands need it; kept off the start-up path
 
         try:
             inspect.signature(handler).bind(*args)
         except TypeError:
-            self.ui.warn(f"{name} does not take {' '.join(args)!r}. Type help for the list.")
+            self.ui.warn(f"{name} does not take {_short(' '.join(args))!r}. Type help for the list.")
             return None
         try:
             return handler(*args)
@@ -240,13 +287,18 @@ class Session:
         self.ui.show(self.game.frames, self.game, again=True)
 
 
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
 def format_slots(infos) -> list[str]:
+    """One line per slot; what a save says about itself is made safe for a terminal."""
     lines = []
     for info in infos:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.saved_at))
         where = f"{info.chapter}: {info.scene_title}" if info.chapter else info.scene_title
-        lines.append(f"{info.name:<16} {info.story_title} \u2014 {where}; {info.choices} choices, "
-                     f"{format_duration(info.play_seconds)} played, saved {when}")
+        lines.append(safe_line(f"{info.name:<16} {info.story_title} \u2014 {where}; {info.choices} choices, "
+                               f"{format_duration(info.play_seconds)} played, saved {when}"))
     return lines
 
 

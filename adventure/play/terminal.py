@@ -24,6 +24,7 @@ from prompt_toolkit.styles import Style
 from .session import HELP, format_duration
 from ..store.settings import Settings
 from .title import ago, header_lines, slots_of, title_options
+from .escape import safe, safe_line
 from .plain import goodbye_text, text_width, wrap
 
 BASE_STYLE = {
@@ -49,6 +50,7 @@ class TerminalUI:
         self.input, self.output = input, output
         self.style = Style.from_dict(BASE_STYLE)
         self.speakers = {}
+        self.speaker_class: dict = {}
         if story is not None:
             self.use_story(story)
 
@@ -58,13 +60,23 @@ class TerminalUI:
         self.color = settings.color and not os.environ.get("NO_COLOR")
 
     def use_story(self, story) -> None:
+        # A speaker id or style comes from the story: the class name is ours (an id with a
+        # space would be two classes), and a style prompt_toolkit refuses is simply not used.
         rules = dict(BASE_STYLE)
-        for sid, spec in story.speakers.items():
-            if spec.get("style"):
-                rules[f"speaker.{sid}"] = spec["style"]
+        self.speaker_class = {}
+        for n, (sid, spec) in enumerate(story.speakers.items()):
+            name = f"speaker.s{n}"
+            self.speaker_class[sid] = name
+            style = spec.get("style") if isinstance(spec, dict) else None
+            if isinstance(style, str) and style:
+                try:
+                    Style.from_dict({name: style})
+                except (ValueError, AssertionError, TypeError):
+                    continue
+                rules[name] = style
         try:
             self.style = Style.from_dict(rules)
-        except (ValueError, AssertionError):
+        except (ValueError, AssertionError, TypeError):
             self.style = Style.from_dict(BASE_STYLE)
         self.speakers = story.speakers
 
@@ -73,8 +85,7 @@ class TerminalUI:
         return text_width(self.width_limit)
 
     def _print(self, fragments) -> None:
-        if not self.color:
-            fragments = [("", text) for _style, text in fragments]
+        fragments = [(style if self.color else "", safe(text)) for style, text in fragments]
         print_formatted_text(FormattedText(fragments), style=self.style, output=self.output)
 
     def _run(self, app):
@@ -96,7 +107,7 @@ class TerminalUI:
             self.chapter = chapter
             self._print([("", "")])
             for i, line in enumerate(frame.lines):
-                style = f"class:speaker.{line.speaker}" if line.speaker else ""
+                style = f"class:{self.speaker_class[line.speaker]}" if line.speaker in self.speaker_class else ""
                 self._print([(style, wrap(line.text, self.width))])
                 last = n == len(frames) - 1 and i == len(frame.lines) - 1
                 if paced and not last:
@@ -136,8 +147,10 @@ class TerminalUI:
         for key, value in (extra_keys or {}).items():
             kb.add(key)(lambda event, v=value: event.app.exit(result=v))
         kb.add("c-d")(lambda event: event.app.exit(exception=EOFError()))
-        options = [(value, wrap(label, self.width - 11) if isinstance(label, str) else label)
+        options = [(value, wrap(safe_line(label), self.width - 11) if isinstance(label, str) else label)
                    for value, label in options]
+        if isinstance(message, str):
+            message = safe_line(message)
         choice = ChoiceInput(message=message, options=options, default=default, style=self.style,
                              bottom_toolbar=toolbar, key_bindings=kb)
         app = choice._create_application()
@@ -148,8 +161,8 @@ class TerminalUI:
 
     def status(self, session) -> str:
         chapter = session.game.scene.chapter or session.story.title
-        return (f" {chapter}  \u00b7  {format_duration(session.play_seconds)}  \u00b7  "
-                f"s save  u undo  h help  : command  q quit")
+        return safe_line(f" {chapter}  \u00b7  {format_duration(session.play_seconds)}  \u00b7  "
+                         f"s save  u undo  h help  : command  q quit")
 
     def ask(self, options, session):
         if not options:

@@ -12,6 +12,7 @@ import shutil
 import sys
 import time
 
+from .escape import safe, safe_line
 from .plain import wrap
 
 
@@ -29,8 +30,15 @@ def ago(seconds: float) -> str:
 
 
 def slots_of(story, store):
-    infos = store.slots()[0] if store is not None else []
-    return [i for i in infos if i.story_title == story.title] or infos
+    """The story's slots; none when the folder cannot be read (the title screen must still come up)."""
+    from ..core.errors import SaveError
+
+    if store is None:
+        return []
+    try:
+        return store.bound(story.id).slots()[0]
+    except SaveError:
+        return []
 
 
 def title_options(story, infos):
@@ -39,7 +47,8 @@ def title_options(story, infos):
     if infos:
         newest = infos[0]
         where = f"{newest.chapter}: {newest.scene_title}" if newest.chapter else newest.scene_title
-        options.append((("load", newest.name), f"Continue \u2014 {where} ({ago(time.time() - newest.saved_at)})"))
+        options.append((("load", newest.name),
+                        safe_line(f"Continue \u2014 {where} ({ago(time.time() - newest.saved_at)})")))
         default = ("load", newest.name)
     options.append(("new", "New game"))
     if infos:
@@ -49,9 +58,9 @@ def title_options(story, infos):
 
 
 def header_lines(story, width):
-    lines = [("", ""), ("1", f"  {story.title.upper()}")]
+    lines = [("", ""), ("1", safe_line(f"  {story.title.upper()}"))]
     if story.subtitle:
-        lines += [("3", line) for line in wrap(f"  {story.subtitle}", width).split("\n")]
+        lines += [("3", line) for line in wrap(safe(f"  {story.subtitle}"), width).split("\n")]
     return lines + [("", "")]
 
 
@@ -70,12 +79,14 @@ def hold_keys():
         termios.tcsetattr(fd, termios.TCSANOW, quiet)
     except (ImportError, OSError, ValueError, AttributeError):
         return lambda: None
+    except termios.error:
+        return lambda: None
 
     def restore():
         try:
             termios.tcsetattr(fd, termios.TCSANOW, original)
-        except (OSError, ValueError):
-            pass
+        except (OSError, ValueError, termios.error):
+            pass  # the terminal may be gone; there is nothing left to put back
     return restore
 
 

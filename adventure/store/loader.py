@@ -108,10 +108,14 @@ def load_story(path=None, *, cache: bool = False, functions=None) -> Story:
         store = Cache.default()
         compiled = store.get(fingerprint(sources), display(root))
         if compiled is not None:
-            story, problems = story_from(compiled, functions)
-            if story is None:
+            try:
+                story, problems = story_from(compiled, functions)
+            except Exception:  # noqa: BLE001 - a cache entry is never trusted: any doubt means rebuild
+                story, problems = None, []
+            if story is not None:
+                return story
+            if problems:  # the entry is sound, but the host did not bind the story's functions
                 raise StoryError(problems)
-            return story
     compiled, diagnostics = compile_sources(sources)
     if compiled is None:
         raise StoryError([d for d in diagnostics if d.severity == "error"])

@@ -1,14 +1,26 @@
 """Save slots on disk: JSON files, written atomically, each with a backup.
 
-A slot is `NAME.json` in the saves folder; the version it replaced is kept as
-`NAME.json.bak`. A save records the route of choice ids as well as the state,
-so it can be rebuilt by replay when the story has changed since.
+The saves folder is shared ground: several stories, settings, other copies of
+the game, and whatever else a user or another program puts there. So:
+
+    SAVES/settings.json                  the player's settings (settings.py)
+    SAVES/STORY/NAME.save.json           one slot of one story
+    SAVES/STORY/NAME.save.json.bak       the good version it replaced
+
+STORY is the story's id (or a hashed form of it, see `story_key`), so two
+stories never share an `autosave`; a slot file name always has a dot that a
+slot name cannot, so no slot is ever `settings.json`. Saves of the old flat
+layout (SAVES/NAME.json) move into their story's folder the first time that
+story's slots are used. Only regular files are read (no links, FIFOs or
+devices); nothing is written that could not be read back.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+import stat
 import time
 from collections import namedtuple
 from pathlib import Path
@@ -17,17 +29,34 @@ from ..core.engine import Game, GameState
 from ..core.errors import AdventureError, SaveError
 from ..core.model import Story
 from ..core.snapshot import migrate, restore
+from . import strictjson
+from .atomic import NotRegular, atomic_write, clean_stale_temps, read_regular
+from .savecheck import check_record
 
 SAVE_FORMAT = 2  # 1: {"meta", "state"} with the whole route replayed on load; 2: {"meta", "game": snapshot}
 NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
+KEY_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 AUTOSAVE = "autosave"
+SUFFIX = ".save.json"
+LEGACY_SUFFIX = ".json"
 MAX_SAVE_BYTES = 5 * 1024 * 1024
 
 
 def check_name(name: str) -> str:
     if not isinstance(name, str) or not NAME_RE.match(name):
-        raise SaveError(f"bad save name {name!r}: use 1-64 letters, digits, '-' or '_'")
+        shown = name[:40] + "\u2026" if isinstance(name, str) and len(name) > 40 else name
+        raise SaveError(f"bad save name {shown!r}: use 1-64 letters, digits, '-' or '_'")
     return name
+
+
+def story_key(story_id: str) -> str:
+    """The folder name for a story's slots: its id when that is a plain name, else a hashed form.
+
+    A key never holds a dot, so it can never be `settings.json` or a slot file."""
+    if KEY_RE.match(story_id):
+        return story_id
+    plain = re.sub(r"[^A-Za-z0-9_-]+", "_", story_id)[:40].strip("_-") or "story"
+    return f"{plain}-{hashlib.sha256(story_id.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}"
 
 
 def default_folder() -> Path:
@@ -47,15 +76,109 @@ class Loaded(namedtuple("Loaded", "game play_seconds note")):
     __slots__ = ()
 
 
+class DamagedSave(SaveError):
+    """A slot whose file cannot be trusted (unreadable, malformed or tampered): its backup may be offered."""
+
+
 class SaveStore:
-    def __init__(self, folder: Path | str | None = None):
+    """The slots of one story (`story` is its id) in `folder`; without a story, of every story there."""
+
+    def __init__(self, folder: Path | str | None = None, story: str | None = None):
         self.folder = Path(folder) if folder is not None else default_folder()
+        self.story = story
+        self.slot_dir = self.folder / story_key(story) if story is not None else None
+        self._tidied = False
+
+    def bound(self, story_id: str) -> "SaveStore":
+        return self if self.story == story_id else SaveStore(self.folder, story_id)
 
     def path(self, name: str) -> Path:
-        return self.folder / f"{check_name(name)}.json"
+        check_name(name)
+        if self.slot_dir is None:
+            found = self._find(name)
+            if len(found) == 1:
+                return found[0]
+            if found:
+                raise SaveError(f"there are saves named {name!r} of {len(found)} stories in {self.folder}; "
+                                f"say which story with --story")
+            raise SaveError(f"no save named {name!r} in {self.folder}")
+        return self.slot_dir / f"{name}{SUFFIX}"
+
+    # -- the folder ---------------------------------------------------------------
+    def _entries(self, folder: Path) -> list[os.DirEntry]:
+        """The folder's entries; [] when it does not exist; SaveError when it cannot be listed."""
+        try:
+            with os.scandir(folder) as it:
+                return list(it)
+        except FileNotFoundError:
+            return []
+        except NotADirectoryError:
+            raise SaveError(f"the saves folder {folder} is not a folder") from None
+        except OSError as exc:
+            raise SaveError(f"cannot read the saves folder {folder}: {exc.strerror or exc}") from None
+
+    def _story_dirs(self) -> list[Path]:
+        if self.slot_dir is not None:
+            return [self.slot_dir]
+        return [Path(e.path) for e in self._entries(self.folder)
+                if KEY_RE.match(e.name) and e.is_dir(follow_symlinks=False)]
+
+    def _find(self, name: str) -> list[Path]:
+        found = [d / f"{name}{SUFFIX}" for d in self._story_dirs()
+                 if os.path.lexists(d / f"{name}{SUFFIX}") or os.path.lexists(d / f"{name}{SUFFIX}.bak")]
+        return found
+
+    def _check_slot_dir(self) -> None:
+        try:
+            info = os.lstat(self.slot_dir)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise SaveError(f"cannot read the saves folder {self.folder}: {exc.strerror or exc}") from None
+        if not stat.S_ISDIR(info.st_mode):
+            raise SaveError(f"{self.slot_dir} is not a folder of saves (a link or a file); it is left alone")
+
+    def _tidy(self) -> None:
+        """Once per store: move this story's saves of the old flat layout in, and clear crashed writes."""
+        if self._tidied or self.slot_dir is None:
+            return
+        self._tidied = True
+        self._check_slot_dir()
+        for entry in self._entries(self.folder):
+            stem = entry.name[: -len(LEGACY_SUFFIX)]
+            if entry.name.endswith(LEGACY_SUFFIX) and NAME_RE.match(stem):
+                self._migrate(Path(entry.path), stem)
+        clean_stale_temps(self.folder)
+        clean_stale_temps(self.slot_dir)
+
+    def _migrate(self, old: Path, name: str) -> None:
+        target = self.slot_dir / f"{name}{SUFFIX}"
+        try:
+            record = self._parse(read_regular(old, MAX_SAVE_BYTES), old)
+        except (OSError, SaveError):
+            return  # not a readable save (or not ours to read): left where it is
+        if record["meta"]["story_id"] != self.story or os.path.lexists(target):
+            return
+        try:
+            self.slot_dir.mkdir(parents=True, exist_ok=True)
+            os.replace(old, target)
+            backup = old.with_name(old.name + ".bak")
+            if os.path.lexists(backup) and not os.path.lexists(target.with_name(target.name + ".bak")):
+                os.replace(backup, target.with_name(target.name + ".bak"))
+        except OSError:
+            pass  # it stays loadable where it is next time
+
+    def _ensure_dir(self) -> None:
+        try:
+            self.slot_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SaveError(f"cannot create the saves folder {self.slot_dir}: {exc.strerror or exc}") from None
+        self._check_slot_dir()
 
     # -- writing --------------------------------------------------------------
     def save(self, name: str, game: Game, play_seconds: float = 0.0) -> Path:
+        if self.story != game.story.id:
+            return self.bound(game.story.id).save(name, game, play_seconds)
         path = self.path(name)
         story, scene = game.story, game.scene
         record = {
@@ -68,56 +191,49 @@ class SaveStore:
                 "scene_title": scene.title,
                 "chapter": scene.chapter or "",
                 "choices": len(game.state.route),
-                "play_seconds": round(play_seconds, 1),
-                "saved_at": time.time(),
+                "play_seconds": round(max(0.0, play_seconds), 1),
+                "saved_at": round(time.time(), 3),
             },
             "game": game.snapshot(),
         }
-        data = json.dumps(record, indent=1, ensure_ascii=False).encode("utf-8")
-        self._write(path, data)
-        return path
-
-    def _write(self, path: Path, data: bytes) -> None:
-        if not self.folder.is_dir():
-            try:
-                self.folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise SaveError(f"cannot create the saves folder {self.folder}: {exc.strerror}") from None
-        tmp = None
         try:
-            fd, tmp = _mkstemp(dir=self.folder, prefix=f".{path.stem}-", suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if path.exists():
-                backup = path.with_name(path.name + ".bak")
-                try:
-                    os.unlink(backup)
-                except FileNotFoundError:
-                    pass
-                os.link(path, backup)  # the old save stays whole under its own name until the replace
-            os.replace(tmp, path)
-            tmp = None
-            _fsync_dir(self.folder)
+            data = json.dumps(record, indent=1, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        except (ValueError, TypeError) as exc:
+            raise SaveError(f"cannot save {name}: the game state cannot be written "
+                            f"({str(exc).splitlines()[0][:100]})") from None
+        if len(data) > MAX_SAVE_BYTES:
+            raise SaveError(f"cannot save {name}: it would be {len(data):,} bytes, over the "
+                            f"{MAX_SAVE_BYTES:,}-byte limit for a save")
+        try:  # never write what the game could not read back
+            self._parse(data, path)
+        except SaveError as exc:
+            raise SaveError(f"cannot save {name}: it could not be read back ({exc})") from None
+        self._tidy()
+        self._ensure_dir()
+        try:
+            atomic_write(path, data, keep_backup=True, is_good=lambda old: self._is_good(old, path))
         except OSError as exc:
             raise SaveError(f"cannot write save {path}: {exc.strerror or exc}") from None
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
+        return path
+
+    def _is_good(self, data: bytes, path: Path) -> bool:
+        try:
+            self._parse(data, path)
+        except SaveError:
+            return False
+        return True
 
     def delete(self, name: str) -> None:
+        if self.slot_dir is not None:
+            self._tidy()
         path = self.path(name)
-        if not path.exists():
+        backup = path.with_name(path.name + ".bak")
+        if not os.path.lexists(path) and not os.path.lexists(backup):
             raise SaveError(f"no save named {name!r} in {self.folder}")
         try:
-            os.unlink(path)
-            backup = path.with_name(path.name + ".bak")
-            if backup.exists():
-                os.unlink(backup)
+            for doomed in (path, backup):
+                if os.path.lexists(doomed):
+                    os.unlink(doomed)
         except OSError as exc:
             raise SaveError(f"cannot delete {path}: {exc.strerror}") from None
 
@@ -125,71 +241,104 @@ class SaveStore:
     def read(self, name_or_path) -> dict:
         path = name_or_path if isinstance(name_or_path, Path) else self.path(name_or_path)
         try:
-            with open(path, "rb") as handle:
-                raw = handle.read(MAX_SAVE_BYTES + 1)
+            raw = read_regular(path, MAX_SAVE_BYTES)
         except FileNotFoundError:
-            raise SaveError(f"no save named {path.stem!r} in {self.folder}") from None
+            raise SaveError(f"no save named {_slot_name(path)!r} in {self.folder}") from None
+        except NotRegular:
+            raise DamagedSave(f"{path}: not a regular file (a link, FIFO or device); it is left alone") from None
         except OSError as exc:
-            raise SaveError(f"{path}: cannot read: {exc.strerror}") from None
-        if len(raw) > MAX_SAVE_BYTES:
-            raise SaveError(f"{path}: too large to be a save")
+            if exc.errno == 27:  # EFBIG, from the size limit
+                raise DamagedSave(f"{path}: too large to be a save") from None
+            raise SaveError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        return self._parse(raw, path)
+
+    def _parse(self, raw: bytes, path: Path) -> dict:
         try:
-            record = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise SaveError(f"{path}: not a readable save (broken JSON: {exc})".splitlines()[0]) from None
-        fmt = record.get("format") if isinstance(record, dict) else None
-        if type(fmt) is not int:
-            raise SaveError(f"{path}: not a save file (no format version)")
-        if fmt > SAVE_FORMAT:
-            raise SaveError(f"{path}: made by a newer version of the game (save format {fmt}); "
+            record = strictjson.loads(raw)
+        except strictjson.BadJSON as exc:
+            raise DamagedSave(f"{path}: not a readable save ({exc})") from None
+        if isinstance(record, dict) and type(record.get("format")) is int and record["format"] > SAVE_FORMAT:
+            raise SaveError(f"{path}: made by a newer version of the game (save format {record['format']}); "
                             f"update the game to load it")
-        if not isinstance(record.get("meta"), dict) or not isinstance(record.get("game" if fmt >= 2 else "state"), dict):
-            raise SaveError(f"{path}: not a save file (no meta and game)")
+        problem = check_record(record, SAVE_FORMAT)
+        if problem:
+            raise DamagedSave(f"{path}: not a save file ({problem})")
         return record
 
     def info(self, name: str) -> SlotInfo:
-        path = self.path(name)
-        meta = self.read(path)["meta"]
+        return self._info(self.path(name))
 
-        def get(key, kind, default):
-            value = meta.get(key, default)
-            return value if isinstance(value, kind) and not isinstance(value, bool) else default
-        return SlotInfo(name, get("story_title", str, "?"), get("scene_title", str, "?"),
-                        get("chapter", str, ""), get("choices", int, 0), get("play_seconds", (int, float), 0.0),
-                        get("saved_at", (int, float), 0.0), path)
+    def _info(self, path: Path) -> SlotInfo:
+        meta = self.read(path)["meta"]
+        return SlotInfo(_slot_name(path), meta["story_title"], meta["scene_title"], meta["chapter"],
+                        meta["choices"], meta["play_seconds"], meta["saved_at"], path)
 
     def slots(self) -> tuple[list[SlotInfo], list[str]]:
-        """Every readable slot, newest first, and a line for each unreadable one."""
+        """Every readable slot, newest first, and a line for each unreadable one.
+
+        Raises SaveError when the folder itself cannot be read."""
+        self._tidy()
         infos, problems = [], []
-        try:
-            names = sorted(p.stem for p in self.folder.glob("*.json") if NAME_RE.match(p.stem))
-        except OSError:
-            names = []
-        for name in names:
-            try:
-                infos.append(self.info(name))
-            except SaveError as exc:
-                problems.append(str(exc))
+        for folder in self._story_dirs():
+            for entry in sorted(self._entries(folder), key=lambda e: e.name):
+                name = entry.name[: -len(SUFFIX)]
+                if not entry.name.endswith(SUFFIX) or not NAME_RE.match(name):
+                    continue
+                try:
+                    infos.append(self._info(Path(entry.path)))
+                except SaveError as exc:
+                    problems.append(str(exc) + self._backup_hint(Path(entry.path), name))
         infos.sort(key=lambda i: i.saved_at, reverse=True)
         return infos, problems
+
+    def _backup_hint(self, path: Path, name: str) -> str:
+        try:
+            self.read(path.with_name(path.name + ".bak"))
+        except SaveError:
+            return ""
+        return f"; its previous version is kept (load {name} uses it)"
 
     def newest(self) -> str | None:
         infos, _ = self.slots()
         return infos[0].name if infos else None
 
     def load(self, name: str, story: Story) -> Loaded:
+        if self.story != story.id:
+            return self.bound(story.id).load(name, story)
+        self._tidy()
         path = self.path(name)
+        backup = path.with_name(path.name + ".bak")
+        try:
+            return self._load(path, story)
+        except DamagedSave as damaged:
+            try:
+                loaded = self._load(backup, story)
+            except SaveError:
+                raise damaged from None
+        except SaveError as missing:
+            if os.path.lexists(path):
+                raise
+            try:  # the slot itself is gone, but the version before it is kept
+                loaded = self._load(backup, story)
+            except SaveError:
+                raise missing from None
+        note = (f"The save {name} could not be read, so its previous version was loaded; "
+                f"the damaged file is left as it was.")
+        return Loaded(loaded.game, loaded.play_seconds, f"{note} {loaded.note}" if loaded.note else note)
+
+    def _load(self, path: Path, story: Story) -> Loaded:
         record = self.read(path)
         meta = record["meta"]
-        seconds = meta.get("play_seconds", 0.0)
-        seconds = float(seconds) if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) else 0.0
+        if meta["story_id"] != story.id:
+            raise SaveError(f"{path}: a save of another story ({meta['story_id']!r}, not {story.id!r})")
+        seconds = float(meta["play_seconds"])
         try:
             if record["format"] == 1:
                 game, note = self._legacy(record, story)
             else:
                 game, note = restore(story, record["game"])
         except AdventureError as exc:
-            raise SaveError(f"{path}: {exc}") from None
+            raise DamagedSave(f"{path}: damaged save: {exc}") from None
         return Loaded(game, seconds, note)
 
     @staticmethod
@@ -207,20 +356,9 @@ class SaveStore:
         return game, note
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _mkstemp(**kw):
-    import tempfile  # only writing needs it; kept off the start-up path
-
-    return tempfile.mkstemp(**kw)
+def _slot_name(path: Path) -> str:
+    name = path.name
+    for suffix in (SUFFIX + ".bak", SUFFIX, LEGACY_SUFFIX):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name

@@ -1,11 +1,15 @@
-"""Player settings that last between sessions: a small JSON file beside the saves."""
+"""Player settings that last between sessions: `settings.json` at the top of the saves folder."""
 from __future__ import annotations
 
 import json
-import os
+import re
 from pathlib import Path
 
-FILENAME = "settings.json"
+from . import strictjson
+from .atomic import atomic_write, read_regular
+
+FILENAME = "settings.json"  # never a slot: slots are NAME.save.json in a story's folder
+MAX_BYTES = 64 * 1024
 PACING = ("paragraph", "scene")
 
 
@@ -29,7 +33,7 @@ class Settings:
         """Set one setting from text; raise ValueError with a one-line reason."""
         key, value = key.lower(), value.lower()
         if key == "width":
-            if not value.isdigit() or not 30 <= int(value) <= 300:
+            if not re.fullmatch(r"[0-9]{1,3}", value) or not 30 <= int(value) <= 300:  # ASCII digits only
                 raise ValueError("width is a number from 30 to 300")
             self.width = int(value)
         elif key == "pacing":
@@ -41,53 +45,58 @@ class Settings:
                 raise ValueError("colours are 'on' or 'off'")
             self.color = value in ("on", "true")
         else:
-            raise ValueError(f"no setting {key!r} (there are width, pacing and colours)")
+            raise ValueError(f"no setting {key[:40]!r} (there are width, pacing and colours)")
 
 
 def read(folder) -> tuple[Settings, str | None]:
-    """The saved settings, or the defaults and a one-line warning when the file is broken."""
+    """The saved settings, or the defaults and a one-line warning when the file is not right.
+
+    Only the exact shape `write` produces is taken: a regular file holding a
+    mapping of known keys to values of the right type and range."""
     path = Path(folder) / FILENAME
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+        data = strictjson.loads(read_regular(path, MAX_BYTES))
     except FileNotFoundError:
         return Settings(), None
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        return Settings(), f"Ignoring {path}: it cannot be read ({type(exc).__name__}); using the defaults."
+    except NotADirectoryError:
+        return Settings(), f"Ignoring the saves folder {folder}: it is not a folder; using the default settings."
+    except OSError as exc:
+        return Settings(), f"Ignoring {path}: it cannot be read ({exc.strerror or exc}); using the defaults."
+    except strictjson.BadJSON as exc:
+        return Settings(), f"Ignoring {path}: {exc}; using the defaults."
     settings = Settings()
-    if not isinstance(data, dict):
+    if type(data) is not dict:
         return settings, f"Ignoring {path}: not a settings file; using the defaults."
     problems = []
     for key, value in data.items():
-        try:
-            settings.change(key, str(value).lower() if not isinstance(value, bool) else ("on" if value else "off"))
-        except ValueError as exc:
-            problems.append(str(exc))
+        problem = _take(settings, key, value)
+        if problem:
+            problems.append(problem)
     if problems:
         return settings, f"Ignoring part of {path}: {problems[0]}."
     return settings, None
+
+
+def _take(settings: Settings, key: str, value) -> str | None:
+    if key == "width":
+        if type(value) is not int or not 30 <= value <= 300:
+            return "width is a number from 30 to 300"
+        settings.width = value
+    elif key == "pacing":
+        if value not in PACING:
+            return "pacing is 'paragraph' or 'scene'"
+        settings.pacing = value
+    elif key == "color":
+        if type(value) is not bool:
+            return "color is true or false"
+        settings.color = value
+    else:
+        return f"no setting {key[:40]!r}"
+    return None
 
 
 def write(folder, settings: Settings) -> None:
     """Save atomically; raise OSError when the folder cannot be written."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _mkstemp(dir=folder, prefix=".settings-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(settings.to_dict(), handle, indent=1)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, folder / FILENAME)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _mkstemp(**kw):
-    import tempfile  # only writing needs it; kept off the start-up path
-
-    return tempfile.mkstemp(**kw)
+    atomic_write(folder / FILENAME, json.dumps(settings.to_dict(), indent=1).encode("utf-8"))

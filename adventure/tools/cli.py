@@ -24,17 +24,70 @@ def main(argv=None) -> int:
             pass
     command = argv.pop(0) if argv and argv[0] in COMMANDS else "play"
     try:
-        return globals()["cmd_" + command](argv)
+        status = globals()["cmd_" + command](argv)
+        sys.stdout.flush()  # here, where a full disk or a closed pipe still gets its one line
+        return status
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _silence()
         return 0
+    except OSError as exc:
+        from ..play.session import terminal_lost
+
+        if terminal_lost(exc):
+            _silence()
+            return 0
+        _err(f"adventure: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
+        _silence()
+        return 2
+
+
+def _silence() -> None:
+    """Point stdout and stderr at nowhere, so the interpreter's last flush has nothing to complain to."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+    except OSError:
+        pass
+
+
+def _out(text: str = "") -> None:
+    """A line to stdout, made safe for a terminal: story files and saves can hold escape codes."""
+    from ..play.escape import safe_line
+
+    print(safe_line(text))
 
 
 def _err(message: str) -> None:
-    color = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
-    sys.stderr.write((f"\x1b[31m{message}\x1b[0m" if color else message) + "\n")
+    from ..play.escape import safe_line
+
+    message = safe_line(message)
+    try:
+        color = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+        sys.stderr.write((f"\x1b[31m{message}\x1b[0m" if color else message) + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass  # no terminal left to tell
+
+
+def _positive(text: str) -> int:
+    """An argparse type: a whole number from 1 to a billion, in ASCII digits."""
+    import re
+
+    if not re.fullmatch(r"[0-9]{1,10}", text.strip()) or not 1 <= int(text) <= 10 ** 9:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number from 1 to 1,000,000,000")
+    return int(text)
+
+
+def _whole(text: str) -> int:
+    import re
+
+    if not re.fullmatch(r"-?[0-9]{1,18}", text.strip()):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number")
+    return int(text)
 
 
 def _story_errors(exc) -> int:
@@ -72,9 +125,12 @@ def cmd_play(argv) -> int:
         return _story_errors(exc)
     from ..store.saves import SaveStore
 
-    store = None if args.no_save else SaveStore(args.saves)
+    store = None if args.no_save else SaveStore(args.saves, story.id)
     try:
         game, seconds, note = _starting_game(story, store, args)
+    except _FileProblem as exc:
+        _err(f"adventure: {exc}")
+        return 2
     except AdventureError as exc:
         _err(f"adventure: {exc}")
         return 1
@@ -114,16 +170,18 @@ def _play(args, story, store, game, seconds, note, held) -> int:
 
         ui = TerminalUI(story, settings=settings)
     try:
-        record = _recorder(args.record) if args.record else None
+        record = _recorder(args.record, ui) if args.record else None
     except OSError as exc:
-        _err(f"adventure: cannot write {args.record}: {exc.strerror}")
-        return 1
+        _err(f"adventure: cannot write {args.record}: {exc.strerror or exc}")
+        return 2
     from ..play.session import Leave, Session
 
     def leave(signum, frame):
         for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
             if sig is not None:  # a second signal must not interrupt the goodbye save
                 signal.signal(sig, signal.SIG_IGN)
+        if signum == getattr(signal, "SIGHUP", None) and not plain:
+            _silence()  # the terminal hung up: whatever is still drawn or said on the way out goes nowhere
         raise Leave()
     for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if sig is not None:
@@ -150,6 +208,13 @@ def _play(args, story, store, game, seconds, note, held) -> int:
     except (KeyboardInterrupt, EOFError, Leave):
         ui.goodbye(saved=False)
         return 0
+    except Exception as exc:  # noqa: BLE001 - only a lost terminal is handled here; the rest is re-raised
+        from ..play.session import terminal_lost
+
+        if not terminal_lost(exc):
+            raise
+        _silence()
+        return 0  # the window closed on the title screen: nothing to save, nobody to tell
     if note:
         ui.warn(note)
     session = Session(story, ui, store, game, seconds, record=record,
@@ -163,6 +228,8 @@ def _play(args, story, store, game, seconds, note, held) -> int:
     finally:
         if record is not None:
             record.close()
+        if session.lost:
+            _silence()
 
 
 def _default_saves():
@@ -210,7 +277,10 @@ def _starting_game(story, store, args):
     if args.replay:
         from .routes import read_route
 
-        route = read_route(args.replay)
+        try:
+            route = read_route(args.replay)
+        except OSError as exc:
+            raise _FileProblem(f"cannot read route {args.replay}: {exc.strerror or exc}") from None
         game = replay(story, route, origin, keep_text=True)
     return game, 0.0, None
 
@@ -230,10 +300,11 @@ def _parse_sets(story, items) -> dict:
                 raise AdventureError(f"--set {item!r}: {name} is a bool (true or false)")
             out[name] = raw.lower() == "true"
         elif spec["type"] == "int":
-            try:
-                out[name] = int(raw)
-            except ValueError:
-                raise AdventureError(f"--set {item!r}: {name} is an int") from None
+            import re
+
+            if not re.fullmatch(r"-?[0-9]{1,18}", raw):  # ASCII digits; int() would take '١٢' and '1_0'
+                raise AdventureError(f"--set {item[:60]!r}: {name} is an int")
+            out[name] = int(raw)
         else:
             out[name] = raw
         from ..core.model import fits
@@ -244,18 +315,58 @@ def _parse_sets(story, items) -> dict:
     return out
 
 
-def _recorder(path):
-    handle = open(path, "w", encoding="utf-8")
-    handle.write("# route recorded by adventure play --record\n")
+class _FileProblem(Exception):
+    """A path given on the command line that cannot be read or written: one line, exit status 2."""
+
+
+def _open_for_writing(path, mode="w"):
+    """Open `path` to write without waiting on a FIFO nobody reads (that is ENXIO, an error)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NONBLOCK", 0)
+                 | getattr(os, "O_CLOEXEC", 0), 0o666)
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+    except (ImportError, OSError):
+        pass
+    return os.fdopen(fd, mode, **({"encoding": "utf-8"} if "b" not in mode else {}))
+
+
+def _recorder(path, ui):
+    """Write each choice to `path` as it is made. The header is written and flushed at once, so a
+    path that cannot take it (a full disk, /dev/full) is an error before play begins; a later
+    failure stops the recording with one warning and the game goes on."""
+    handle = _open_for_writing(path)
+    try:
+        handle.write("# route recorded by adventure play --record\n")
+        handle.flush()
+    except OSError:
+        _close_quietly(handle)
+        raise
 
     class Recorder:
+        broken = False
+
         def __call__(self, choice_id):
-            handle.write(choice_id + "\n")
-            handle.flush()
+            if self.broken:
+                return
+            try:
+                handle.write(choice_id + "\n")
+                handle.flush()
+            except OSError as exc:
+                self.broken = True
+                ui.warn(f"Recording stopped: cannot write {path}: {exc.strerror or exc}")
 
         def close(self):
-            handle.close()
+            _close_quietly(handle)
     return Recorder()
+
+
+def _close_quietly(handle) -> None:
+    try:
+        handle.close()
+    except OSError:
+        pass  # what could not be written was reported when it failed
 
 
 # -- check -------------------------------------------------------------------------
@@ -280,7 +391,7 @@ def cmd_check(argv) -> int:
                           "diagnostics": [d.to_dict() for d in diagnostics]}, indent=2))
     else:
         for d in diagnostics:
-            print(d)
+            _out(str(d))
         scenes = len(compiled["scenes"]) if compiled else 0
         print(f"{scenes} scenes: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}",
               file=sys.stderr)
@@ -334,9 +445,9 @@ def cmd_explore(argv) -> int:
                                 description="Walk every reachable state: prove every ending is reachable "
                                             "and nothing soft-locks.")
     p.add_argument("dir", nargs="?", help="the story folder (default: the bundled story)")
-    p.add_argument("--max-states", type=int, default=500_000, help="give up after this many states")
-    p.add_argument("--random", type=int, metavar="N", help="instead, N seeded random play-throughs")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-states", type=_positive, default=500_000, help="give up after this many states")
+    p.add_argument("--random", type=_positive, metavar="N", help="instead, N seeded random play-throughs")
+    p.add_argument("--seed", type=_whole, default=0)
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--routes", metavar="DIR", help="write the route to each ending and soft-lock into DIR")
     args = p.parse_args(argv)
@@ -344,6 +455,11 @@ def cmd_explore(argv) -> int:
     from ..core.explore import explore, random_playthroughs
     from .memory import no_cyclic_gc
 
+    if args.routes:
+        problem = _routes_folder_problem(args.routes)
+        if problem:
+            _err(f"adventure explore: --routes {args.routes}: {problem}")
+            return 2
     try:
         story = _load_for_tool(args.dir)
     except StoryError as exc:
@@ -358,7 +474,11 @@ def cmd_explore(argv) -> int:
     finally:
         progress.close()
     if args.routes:
-        _write_routes(args.routes, report)
+        try:
+            _write_routes(args.routes, report)
+        except OSError as exc:
+            _err(f"adventure explore: cannot write routes into {args.routes}: {exc.strerror or exc}")
+            return 2
     if args.format == "json":
         print(json.dumps(report.to_dict(), indent=2))
     else:
@@ -366,44 +486,62 @@ def cmd_explore(argv) -> int:
     return 0 if report.ok else 1
 
 
+def _routes_folder_problem(folder) -> str | None:
+    """Why `folder` cannot take route files, checked before a long exploration rather than after."""
+    try:
+        info = os.stat(folder)
+    except FileNotFoundError:
+        return None  # it will be made
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    import stat
+
+    if not stat.S_ISDIR(info.st_mode):
+        return "not a folder (route files go into a folder)"
+    return None
+
+
 def _write_routes(folder, report):
     from pathlib import Path
 
+    from ..store.atomic import atomic_write
     from .routes import format_route
 
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    for ending, route in report.endings.items():
-        (out / f"ending-{ending}.route").write_text(format_route(route, f"shortest route to {ending}"))
-    for i, route in enumerate(report.softlocks, 1):
-        (out / f"softlock-{i}.route").write_text(format_route(route, "a route into a soft-lock"))
+    files = [(f"ending-{ending}.route", format_route(route, f"shortest route to {ending}"))
+             for ending, route in report.endings.items()]
+    files += [(f"softlock-{i}.route", format_route(route, "a route into a soft-lock"))
+              for i, route in enumerate(report.softlocks, 1)]
+    for name, text in files:  # replaced whole, never written through a link left in the folder
+        atomic_write(out / name, text.encode("utf-8"))
 
 
 def _print_report(report, args):
     if report.mode == "random":
-        print(f"{report.playthroughs} random play-throughs (seed {args.seed})")
+        _out(f"{report.playthroughs} random play-throughs (seed {args.seed})")
     else:
-        print(f"{report.states:,} states explored")
+        _out(f"{report.states:,} states explored")
     if report.bound_reached:
-        print(f"bound reached: stopped at {args.max_states:,} states; the proof is incomplete "
+        _out(f"bound reached: stopped at {args.max_states:,} states; the proof is incomplete "
               f"(raise --max-states, or sample with --random N)")
-    print(f"scenes: {report.scenes_reached}/{report.scenes_total} reached; "
+    _out(f"scenes: {report.scenes_reached}/{report.scenes_total} reached; "
           f"choices: {report.choices_taken}/{report.choices_total} taken")
     for ending, route in sorted(report.endings.items()):
-        print(f"ending {ending}: shortest route {len(route)} choices: {' '.join(route)}")
+        _out(f"ending {ending}: shortest route {len(route)} choices: {' '.join(route)}")
     if not report.endings and not report.failures:
-        print("no ending can be reached")
+        _out("no ending can be reached")
     for sid in report.unreached_scenes:
-        print(f"{'never reached' if report.mode == 'random' else 'unreachable'}: scene {sid}")
+        _out(f"{'never reached' if report.mode == 'random' else 'unreachable'}: scene {sid}")
     for key in report.untaken_choices:
-        print(f"never taken: choice {key}")
+        _out(f"never taken: choice {key}")
     for route in report.softlocks:
-        print(f"soft-lock: no ending can be reached after: {' '.join(route) or '(the start)'}")
+        _out(f"soft-lock: no ending can be reached after: {' '.join(route) or '(the start)'}")
     for route in report.unfinished:
-        print(f"did not end within the step limit: {' '.join(route)} ...")
+        _out(f"did not end within the step limit: {' '.join(route)} ...")
     for route, problem in report.failures:
-        print(f"cannot go on: {problem}; after: {' '.join(route) or '(the start)'}")
-    print("every ending reachable, no soft-locks" if report.ok else "PROBLEMS FOUND")
+        _out(f"cannot go on: {problem}; after: {' '.join(route) or '(the start)'}")
+    _out("every ending reachable, no soft-locks" if report.ok else "PROBLEMS FOUND")
 
 
 
@@ -442,11 +580,11 @@ def cmd_graph(argv) -> int:
             data = done.stdout
     if args.out:
         try:
-            with open(args.out, "wb") as handle:
+            with _open_for_writing(args.out, "wb") as handle:  # in place: --out /dev/null means what it says
                 handle.write(data)
         except OSError as exc:
-            _err(f"adventure graph: cannot write {args.out}: {exc.strerror}")
-            return 1
+            _err(f"adventure graph: cannot write {args.out}: {exc.strerror or exc}")
+            return 2
     else:
         sys.stdout.write(data.decode())
     return 0
@@ -462,22 +600,34 @@ def cmd_new(argv) -> int:
 
     from .newstory import MANIFEST, SCENES
 
+    from ..play.escape import has_control
+
+    title = args.title.strip()
+    if not title or len(title) > 200 or has_control(title) or "\n" in title:
+        _err("adventure new: --title is one line of 1 to 200 characters, without control characters")
+        return 2
     folder = Path(args.dir)
-    if folder.exists() and any(folder.iterdir()):
-        _err(f"adventure new: {folder} exists and is not empty")
-        return 1
-    story_id = re.sub(r"[^A-Za-z0-9_.-]+", "-", folder.resolve().name).strip("-") or "story"
-    schema = Path(__file__).resolve().parent.parent / "schema"
     try:
+        if folder.exists() or folder.is_symlink():
+            if not folder.is_dir():
+                _err(f"adventure new: {folder} exists and is not a folder")
+                return 2
+            if any(folder.iterdir()):
+                _err(f"adventure new: {folder} exists and is not empty")
+                return 1
+        story_id = re.sub(r"[^A-Za-z0-9_.-]+", "-", folder.resolve().name).strip("-.") or "story"
+        schema = Path(__file__).resolve().parent.parent / "schema"
         folder.mkdir(parents=True, exist_ok=True)
+        # A JSON string is a YAML double-quoted scalar: the title is written exactly, colons and all.
         (folder / "story.yaml").write_text(MANIFEST.format(schema=schema.as_uri(), story_id=story_id,
-                                                            title=args.title), encoding="utf-8")
+                                                            title=json.dumps(title, ensure_ascii=False)),
+                                           encoding="utf-8")
         (folder / "01-the-shore.yaml").write_text(SCENES.format(schema=schema.as_uri()), encoding="utf-8")
     except OSError as exc:
-        _err(f"adventure new: cannot write {folder}: {exc.strerror}")
-        return 1
-    print(f"Created {folder}: story.yaml and 01-the-shore.yaml.")
-    print(f"Next: adventure check {folder}; adventure explore {folder}; adventure --story {folder}")
+        _err(f"adventure new: cannot write {folder}: {exc.strerror or exc}")
+        return 2
+    _out(f"Created {folder}: story.yaml and 01-the-shore.yaml.")
+    _out(f"Next: adventure check {folder}; adventure explore {folder}; adventure --story {folder}")
     return 0
 
 
@@ -496,12 +646,12 @@ def cmd_stats(argv) -> int:
     if args.format == "json":
         print(json.dumps(stats, indent=2))
         return 0
-    print(f"{'file':<44} {'scenes':>6} {'choices':>7} {'words':>7} {'endings':>7}")
+    _out(f"{'file':<44} {'scenes':>6} {'choices':>7} {'words':>7} {'endings':>7}")
     for path, row in stats["files"].items():
-        print(f"{path:<44} {row['scenes']:>6} {row['choices']:>7} {row['words']:>7} {row['endings']:>7}")
+        _out(f"{path:<44} {row['scenes']:>6} {row['choices']:>7} {row['words']:>7} {row['endings']:>7}")
     t = stats["total"]
-    print(f"{'total':<44} {t['scenes']:>6} {t['choices']:>7} {t['words']:>7} {t['endings']:>7}")
-    print(f"{t['variables']} variables")
+    _out(f"{'total':<44} {t['scenes']:>6} {t['choices']:>7} {t['words']:>7} {t['endings']:>7}")
+    _out(f"{t['variables']} variables")
     return 0
 
 
@@ -510,27 +660,56 @@ def cmd_saves(argv) -> int:
     p.add_argument("action", nargs="?", choices=("list", "delete"), default="list")
     p.add_argument("name", nargs="?")
     p.add_argument("--saves", metavar="DIR", help="the saves folder (default: $ADVENTURE_SAVES or saves/)")
+    p.add_argument("--story", metavar="DIR", help="only the saves of the story in DIR (default: every story's)")
     args = p.parse_args(argv)
-    from ..core.errors import SaveError
-    from ..store.saves import SaveStore
+    from ..core.errors import SaveError, StoryError
     from ..play.session import format_slots
+    from ..store.saves import SaveStore
 
     store = SaveStore(args.saves)
+    problem = _saves_folder_problem(store.folder)
+    if problem:
+        _err(f"adventure saves: {problem}")
+        return 2
+    if args.story:
+        from ..store.loader import load_story
+
+        try:
+            store = store.bound(load_story(args.story).id)
+        except StoryError as exc:
+            return _story_errors(exc)
     try:
         if args.action == "delete":
             if not args.name:
                 raise SaveError("which save? adventure saves delete NAME")
             store.delete(args.name)
-            print(f"Deleted {args.name}.")
+            _out(f"Deleted {args.name}.")
             return 0
         infos, problems = store.slots()
     except SaveError as exc:
         _err(f"adventure: {exc}")
         return 1
     for line in format_slots(infos):
-        print(line)
+        _out(line)
     for line in problems:
         _err(line)
     if not infos and not problems:
-        print(f"No saves in {store.folder}.")
+        _out(f"No saves in {store.folder}.")
     return 0
+
+
+def _saves_folder_problem(folder) -> str | None:
+    """Why the saves folder cannot be listed (a missing folder just has no saves)."""
+    import stat
+
+    try:
+        info = os.stat(folder)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot reach the saves folder {folder}: {exc.strerror or exc}"
+    if not stat.S_ISDIR(info.st_mode):
+        return f"the saves folder {folder} is not a folder"
+    if not os.access(folder, os.R_OK | os.X_OK):
+        return f"cannot read the saves folder {folder}: permission denied"
+    return None

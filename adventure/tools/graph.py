@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 from ..core.expr import source_of
+from ..play.escape import safe_line
 
 
 def _label(parts, limit=40) -> str:
@@ -34,7 +35,9 @@ def _by_file(compiled):
 
 
 def _dot_str(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A DOT quoted string: control characters made visible (the output may reach a terminal),
+    then backslashes and quotes escaped so a label cannot end its string early."""
+    return '"' + _escape(str(text)) + '"'
 
 
 def to_dot(compiled) -> str:
@@ -63,7 +66,12 @@ def to_dot(compiled) -> str:
 
 
 def _mermaid_text(text: str) -> str:
-    return text.replace('"', "#quot;").replace("|", "#124;")
+    """Mermaid label text: one line, with the characters that end a label or start markup as entities."""
+    text = safe_line(text)
+    for char, entity in (("#", "#35;"), ('"', "#quot;"), ("|", "#124;"), ("<", "#lt;"), (">", "#gt;"),
+                         ("`", "#96;")):
+        text = text.replace(char, entity)
+    return text
 
 
 def to_mermaid(compiled) -> str:
@@ -118,4 +126,4 @@ def to_dot_chapters(compiled) -> str:
 
 
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+    return safe_line(text).replace("\\", "\\\\").replace('"', '\\"')

@@ -1,0 +1,124 @@
+"""The exact shape of a save record, checked before anything else looks at it.
+
+A save is read by the title screen at every start, by `adventure saves` and by
+the loader; each of them may then format, compare or replay what it holds. So
+every field is checked for its type and range here, once, and a record that
+fails is refused whole with the first problem found.
+"""
+from __future__ import annotations
+
+MAX_TEXT = 2000
+MAX_ID = 200
+MAX_VALUE_TEXT = 100_000
+MAX_ITEMS = 1_000_000
+MAX_COUNT = 10 ** 12
+MAX_SECONDS = 10 ** 11
+
+META = {
+    "story_id": ("id",), "story_title": ("text",), "story_version": ("text",), "fingerprint": ("id",),
+    "scene_title": ("text",), "chapter": ("text",), "choices": ("count",), "play_seconds": ("seconds",),
+    "saved_at": ("seconds",),
+}
+
+
+def _is_int(value) -> bool:
+    return type(value) is int
+
+
+def _ok(kind, value) -> bool:
+    if kind == "id":
+        return type(value) is str and 0 < len(value) <= MAX_ID
+    if kind == "text":
+        return type(value) is str and len(value) <= MAX_TEXT
+    if kind == "count":
+        return _is_int(value) and 0 <= value <= MAX_COUNT
+    if kind == "seconds":
+        return type(value) in (int, float) and 0 <= value <= MAX_SECONDS
+    return False
+
+
+def _vars_problem(variables, what) -> str | None:
+    if type(variables) is not dict or len(variables) > MAX_ITEMS:
+        return f"{what} is not a mapping"
+    for name, value in variables.items():
+        if len(name) > MAX_ID:
+            return f"a variable name in {what} is too long"
+        if type(value) is str:
+            if len(value) > MAX_VALUE_TEXT:
+                return f"variable {name[:40]} holds too long a text"
+        elif type(value) not in (bool, int):
+            return f"variable {name[:40]} holds a {type(value).__name__}"
+    return None
+
+
+def _ids(items) -> bool:
+    return type(items) is list and len(items) <= MAX_ITEMS and all(_ok("id", i) for i in items)
+
+
+def state_problem(state) -> str | None:
+    if type(state) is not dict:
+        return "its state is not a mapping"
+    if not _ok("id", state.get("scene")):
+        return "its state has no current scene"
+    problem = _vars_problem(state.get("vars"), "its variables")
+    if problem:
+        return problem
+    visits = state.get("visits", {})
+    if type(visits) is not dict or len(visits) > MAX_ITEMS or not all(
+            len(k) <= MAX_ID and _ok("count", v) for k, v in visits.items()):
+        return "its visit counts are not scene -> count"
+    if not _ids(state.get("route", [])):
+        return "its route is not a list of choice ids"
+    if not _ids(state.get("used", [])):
+        return "its once-only list is not a list of choice keys"
+    origin = state.get("origin")
+    if origin is not None:
+        if type(origin) is not dict or not _ok("id", origin.get("scene")):
+            return "its starting point is malformed"
+        return _vars_problem(origin.get("vars"), "its starting variables")
+    return None
+
+
+def check_record(record, newest_format: int) -> str | None:
+    """None when `record` is a save of the shape we write; else the first problem, as a short phrase."""
+    if type(record) is not dict:
+        return "not a mapping"
+    fmt = record.get("format")
+    if not _is_int(fmt) or not 1 <= fmt <= newest_format:
+        return "no known format version"
+    meta = record.get("meta")
+    if type(meta) is not dict:
+        return "no meta"
+    for key, (kind,) in META.items():
+        if key not in meta:
+            return f"no {key} in its meta"
+        if not _ok(kind, meta[key]):
+            return f"a bad {key} in its meta"
+    if fmt == 1:
+        return state_problem(record.get("state"))
+    return game_problem(record.get("game"))
+
+
+def game_problem(game) -> str | None:
+    """The outline of a snapshot (core.snapshot checks its values against the story)."""
+    if type(game) is not dict:
+        return "its game is not a mapping"
+    story = game.get("story")
+    if type(story) is not dict or not _ok("id", story.get("id")):
+        return "its game names no story"
+    if not _ok("id", game.get("scene")):
+        return "its game has no current scene"
+    problem = _vars_problem(game.get("vars"), "its variables")
+    if problem:
+        return problem
+    visits = game.get("visits", {})
+    if type(visits) is not dict or len(visits) > MAX_ITEMS or not all(
+            len(k) <= MAX_ID and _ok("count", v) for k, v in visits.items()):
+        return "its visit counts are not scene -> count"
+    if type(game.get("route", "")) is not str:
+        return "its route is not a string of choice ids"
+    if not _ids(game.get("used", [])):
+        return "its once-only list is not a list of choice keys"
+    if type(game.get("check")) is not str:
+        return "it has no checksum"
+    return None
