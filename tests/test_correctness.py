@@ -63,29 +63,17 @@ def test_fallback_text_is_kept_after_continue_on_an_edited_story(tmp_path):
 
 
 def test_fallback_text_is_kept_after_reload(tmp_path):
-    from adventure.play.session import Session
-
-    class Recorder:
-        def __init__(self):
-            self.shown = []
-
-        def show(self, frames, game, again=False):
-            self.shown.append([line.text for frame in frames for line in frame.lines])
-
-        def say(self, text):
-            pass
-
-        warn = say
+    from adventure.play.handler import Handler
 
     folder = _tiny_copy(tmp_path)
-    ui = Recorder()
-    session = Session(load_story(folder), ui, None, reload=lambda: load_story(folder))
+    handler = Handler(load_story(folder), reload=lambda: load_story(folder))
+    handler.start()
     for choice in TINY_ROUTE:
-        session.take([c.id for c in session.game.choices].index(choice))
+        handler.handle([c.id for c in handler.choices].index(choice))
     _edit(folder)
-    session.cmd_reload()
-    session.take([c.id for c in session.game.choices].index("dawn"))
-    assert "The light turns all night. (Courage 1.)" in ui.shown[-1]
+    assert [e.kind for e in handler.handle("reload")] == ["say", "scene"]
+    (scene,) = handler.handle([c.id for c in handler.choices].index("dawn"))
+    assert "The light turns all night. (Courage 1.)" in [line.text for f in scene.frames for line in f.lines]
 
 
 LOOPING = {

@@ -11,7 +11,7 @@ import sys
 import textwrap
 
 from .escape import safe
-from .session import MAX_LINE, format_duration
+from .handler import MAX_LINE, format_duration
 
 _NUMBER = re.compile(r"[0-9]+\Z")  # ASCII digits only: '²' and '①' are not numbers here
 

@@ -21,7 +21,7 @@ from prompt_toolkit.shortcuts import prompt
 from prompt_toolkit.shortcuts.choice_input import ChoiceInput
 from prompt_toolkit.styles import Style
 
-from .session import HELP, format_duration
+from .handler import HELP, format_duration
 from ..store.settings import Settings
 from .title import ago, header_lines, slots_of, title_options
 from .escape import safe, safe_line
