@@ -16,8 +16,6 @@ Errors: see `adventure.AdventureError` and the tree in `adventure.core.errors`.
 The library reads no environment variable, keeps no cache and leaves the
 garbage collector alone unless the host asks (`no_cyclic_gc`).
 """
-from __future__ import annotations
-
 __version__ = "0.2.0"
 
 from .core.build import build, compile_sources  # noqa: E402

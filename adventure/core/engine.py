@@ -136,7 +136,12 @@ class Game:
     def lines(self) -> list[Line]:
         """The current scene's paragraphs, rendered against the state now."""
         out: list[Line] = []
-        self.scene.render(self.state.vars, self.state.visits, out)
+        try:
+            self.scene.render(self.state.vars, self.state.visits, out)
+        except PlayError:
+            raise
+        except Exception as exc:
+            raise EvaluationError(f"in the text of scene {self.state.scene!r}: {_describe(exc)}") from exc
         return out
 
     @property

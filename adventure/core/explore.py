@@ -12,7 +12,6 @@ backwards from the endings.
 from __future__ import annotations
 
 import random
-import sys
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -22,6 +21,7 @@ from .expr import names, visited_scenes
 from .walk import edges, expressions
 
 DEFAULT_MAX_STATES = 500_000
+_NO_CAP = 1 << 62  # a visit count that is never capped
 MAX_FAILURES = 50  # failed steps reported; past that they are the same mistake many times
 
 
@@ -89,7 +89,7 @@ class _Keyer:
         for sid in order:
             reads, asked, once = live[sid]
             asked = sorted(asked)
-            bounds = tuple(sys.maxsize if caps.get(a) is None else caps[a] for a in asked)
+            bounds = tuple(_NO_CAP if caps.get(a) is None else caps[a] for a in asked)
             self.plan[sid] = (_getter(n for n in var_order if n in reads), _getter(asked), bounds,
                               frozenset(once))
             self.asked.update(asked)

@@ -109,7 +109,12 @@ class Handler:
         self.out.append(Event("warn", text))
 
     def _show(self, again: bool = False) -> None:
-        self.out.append(Event("scene", frames=tuple(self.game.frames), again=again))
+        try:
+            frames = tuple(self.game.frames)
+        except PlayError as exc:  # text that cannot be rendered: said in one line, the game goes on
+            self._warn(f"This scene's text cannot be shown: {exc}")
+            return
+        self.out.append(Event("scene", frames=frames, again=again))
 
     def take(self, index: int) -> None:
         choice_id = self.game.choices[index].id
