@@ -39,7 +39,7 @@ def check(compiled: dict) -> list[Diagnostic]:
             out.append(Diagnostic(path, line, col, "error",
                                   f"scene {sid} has no choices and is not an ending (add choices or `ending: true`)",
                                   "E104"))
-        if not scene.get("text"):
+        if not scene.get("text") and not scene.get("part_of"):
             out.append(Diagnostic(path, line, col, "warning", f"scene {sid} has no text", "W107"))
 
     out += _fallback_loops(compiled)

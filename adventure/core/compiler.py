@@ -15,6 +15,7 @@ import yaml
 from .errors import Diagnostic
 from .expr import BOOL, INT, STR
 from .syntax import ExprError, Parser
+from .weave import Weaver, is_flow, labels_of
 
 # libyaml's reader is required, not merely preferred: PyYAML's pure-Python reader
 # disagrees with it on real prose (a `?` inside a flow mapping, for one), so a story
@@ -58,9 +59,9 @@ MANIFEST_KEYS = {"id", "title", "subtitle", "version", "start", "speakers", "var
 FUNCTION_KEYS = {"params", "returns", "doc"}
 VARIABLE_KEYS = {"type", "default", "min", "max", "values", "doc"}
 FILE_KEYS = {"chapter", "scenes", "blocks"}
-SCENE_KEYS = {"title", "chapter", "text", "do", "choices", "ending"}
-CHOICE_KEYS = {"text", "goto", "id", "if", "do", "once", "fallback"}
-ITEM_KEYS = {"text", "if", "else", "speaker", "block"}
+SCENE_KEYS = {"title", "chapter", "text", "do", "choices", "ending", "tags"}
+CHOICE_KEYS = {"text", "goto", "id", "if", "do", "once", "fallback", "tags"}
+ITEM_KEYS = {"text", "if", "else", "speaker", "block", "tags"}
 
 class Compiler:
     """Collects diagnostics while turning one story's files into compiled form."""
@@ -377,15 +378,27 @@ class Compiler:
         if manifest is None:
             return None
         variables = manifest["variables"]
-        self.parser = Parser({n: s["type"] for n, s in variables.items()}, raw_scenes,
+        labels = {label for sid, (_p, _k, node, _c) in raw_scenes.items() if is_flow(node)
+                  for label in labels_of(sid, node)}
+        self.scene_ids = {**raw_scenes, **dict.fromkeys(labels)}
+        self.current_part = manifest.get("start") or ""
+        self.draws = 0
+        self.parser = Parser({n: s["type"] for n, s in variables.items()}, self.scene_ids,
                              {n: s["values"] for n, s in variables.items() if "values" in s},
                              manifest["functions"],
                              {n: (s.get("min"), s.get("max")) for n, s in variables.items() if s["type"] == INT})
         self.speaker_ids = manifest["speakers"]
         self.raw_blocks, self.blocks, self.expanding = raw_blocks, {}, set()
-        self.scene_ids = raw_scenes
         scenes = {}
         for sid, (path, key_node, node, chapter) in raw_scenes.items():
+            if is_flow(node):
+                parts = Weaver(self, path, sid, key_node, node, chapter).scene()
+                for pid, part in parts.items():
+                    if pid in scenes or (pid != sid and pid in raw_scenes):
+                        self.error(path, key_node, f"{pid!r} is both a scene and a part of scene {sid}", "E010")
+                    scenes[pid] = part
+                continue
+            self.current_part = sid
             scene = self.scene(path, sid, key_node, node, chapter)
             if scene is not None:
                 scenes[sid] = scene
@@ -407,6 +420,7 @@ class Compiler:
             "variables": variables,
             "speakers": manifest["speakers"],
             "functions": manifest["functions"],
+            "draws": self.draws > 0,
             "scenes": scenes,
         }
 
@@ -426,6 +440,8 @@ class Compiler:
         if chapter:
             out["chapter"] = chapter
         out["text"] = self.text(path, fields["text"][1]) if "text" in fields else []
+        if "tags" in fields:
+            out["tags"] = self.tags(path, fields["tags"][1])
         if "do" in fields:
             out["do"] = self.effects(path, fields["do"][1])
         ending = "ending" in fields and self.flag(path, fields["ending"][1], "ending")
@@ -493,7 +509,18 @@ class Compiler:
             out["once"] = True
         if fallback:
             out["fallback"] = True
+        if "tags" in fields:
+            out["tags"] = self.tags(path, fields["tags"][1])
         return out
+
+    def tags(self, path, node):
+        """Free-form words for the host (a sound, a picture, a style): one, or a list."""
+        if isinstance(node, yaml.ScalarNode) and node.tag != _TAG + "null":
+            return [node.value]
+        if isinstance(node, yaml.SequenceNode) and all(isinstance(v, yaml.ScalarNode) for v in node.value):
+            return [v.value for v in node.value]
+        self.error(path, node, "tags are a word or a list of words", "E003")
+        return []
 
     # -- expressions ------------------------------------------------------------
     def condition(self, path, node):
@@ -521,8 +548,17 @@ class Compiler:
             except ExprError as exc:
                 self.error(path, item, exc.message, exc.code, _offset(item, exc.offset))
                 continue
-            out.append([kind, name, tree, _loc(item)])
+            out.append([kind, name, self._place_draws(tree), _loc(item)])
         return out
+
+    def _place_draws(self, tree):
+        """Give each random() its part and a number of its own, so draws differ by place."""
+        if tree is None or "random" not in str(tree):
+            return tree
+        if tree[0] == "random":
+            self.draws += 1
+            return ["random", self._place_draws(tree[1]), self._place_draws(tree[2]), self.current_part, self.draws]
+        return [self._place_draws(t) if isinstance(t, list) else t for t in tree]
 
     def template(self, path, node, text):
         """Split text at {expressions}; `{{` and `}}` are literal braces."""
@@ -542,6 +578,15 @@ class Compiler:
                 continue
             if token == "}":
                 self.error(path, node, "a lone '}' in text (write '}}' for a brace)", "E014", _offset(node, i))
+                continue
+            variation = self._variation(path, node, text, i)
+            if variation is not None:
+                tree, end = variation
+                if buf:
+                    parts.append("".join(buf))
+                    buf = []
+                parts.append(tree)
+                pos = end + 1
                 continue
             end, quote = i + 1, None
             while end < n and (quote or text[end] != "}"):
@@ -572,6 +617,34 @@ class Compiler:
         if tail or not parts:
             parts.append(tail)
         return parts
+
+    def _variation(self, path, node, text, start):
+        """`{a|b|c}` (a sequence that stops at its last), `{&a|b}` (a cycle), `{!a|b}` (each once,
+        then nothing), `{~a|b}` (a shuffle): return (tree, index of the closing brace), or None
+        when the braces hold an expression."""
+        depth, end, splits = 0, start + 1, []
+        while end < len(text):
+            ch = text[end]
+            if ch == "{":
+                depth += 1
+            elif ch == "}":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif ch == "|" and depth == 0:
+                splits.append(end)
+            end += 1
+        else:
+            return None
+        body = text[start + 1:end]
+        kinds = {"&": "cycle", "!": "once", "~": "shuffle"}
+        if not splits and not (body[:1] in kinds and len(body) > 1):
+            return None
+        how = kinds.get(body[:1], "stop")
+        first = start + 2 if how != "stop" else start + 1
+        bounds = [first, *(k + 1 for k in splits), end + 1]
+        alts = [self.template(path, node, text[a:b - 1]) if b - 1 > a else [""] for a, b in zip(bounds, bounds[1:])]
+        return ["seq", how, self.current_part, alts], end
 
     # -- text ------------------------------------------------------------------
     def text(self, path, node, speaker=None):
@@ -613,6 +686,9 @@ class Compiler:
             body = self.block(name, path, fields["block"][1]) if name is not None else []
         else:
             body = self.text(path, fields["text"][1], speaker)
+        if "tags" in fields:
+            tags = self.tags(path, fields["tags"][1])
+            body = [dict(item, tags=tags) if "t" in item else item for item in body]
         if "if" not in fields:
             if "else" in fields:
                 self.error(path, fields["else"][0], "`else` goes with `if`", "E004")

@@ -11,6 +11,8 @@ from .errors import AdventureError, ChoiceError, EvaluationError, LoopError, Pla
 from .model import Line, Scene, Story, fits
 
 MAX_AUTO_STEPS = 10_000  # fallbacks followed in a row before we call it a loop
+MAX_CALLS = 64           # tunnels within tunnels; deeper is a runaway recursion
+MAX_DRAW_OUTCOMES = 4096 # futures of one choice the explorer follows when it draws random numbers
 
 
 class GameState:
@@ -22,17 +24,21 @@ class GameState:
     route   ids of the choices the player took, in order
     used    "scene/choice" keys of once-only choices taken
     origin  where play began ({"scene", "vars"}), when not the story's start
+    stack   the parts to come back to when the tunnels called so far return (a tuple)
+
+    `visits` also holds "#seed", the game's random seed, when it is not 0.
     """
 
-    __slots__ = ("scene", "vars", "visits", "route", "used", "origin")
+    __slots__ = ("scene", "vars", "visits", "route", "used", "origin", "stack")
 
-    def __init__(self, scene, vars, visits=None, route=None, used=None, origin=None):
+    def __init__(self, scene, vars, visits=None, route=None, used=None, origin=None, stack=()):
         self.scene = scene
         self.vars = vars
         self.visits = {} if visits is None else visits
         self.route = [] if route is None else route
         self.used = set() if used is None else used
         self.origin = origin
+        self.stack = stack
 
     def __eq__(self, other):
         return isinstance(other, GameState) and self.to_dict() == other.to_dict()
@@ -50,6 +56,8 @@ class GameState:
         }
         if self.origin is not None:
             data["origin"] = {"scene": self.origin["scene"], "vars": dict(self.origin["vars"])}
+        if self.stack:
+            data["stack"] = list(self.stack)
         return data
 
     @classmethod
@@ -77,8 +85,11 @@ class GameState:
                 isinstance(origin, dict) and isinstance(origin.get("scene"), str)
                 and isinstance(origin.get("vars"), dict)):
             raise StateError("the game state's origin is malformed")
+        stack = data.get("stack", [])
+        if not isinstance(stack, list) or not all(isinstance(p, str) for p in stack) or len(stack) > MAX_CALLS:
+            raise StateError("the game state's call stack is not a list of scene parts")
         return cls(scene, dict(variables), dict(visits), list(route), set(used),
-                   None if origin is None else {"scene": origin["scene"], "vars": dict(origin["vars"])})
+                   None if origin is None else {"scene": origin["scene"], "vars": dict(origin["vars"])}, tuple(stack))
 
 
 class Option(namedtuple("Option", "id text index")):
@@ -98,7 +109,7 @@ class Game:
 
     __slots__ = ("story", "keep_text", "state", "trail", "_frames", "_options", "_observers")
 
-    def __init__(self, story: Story, state: GameState | None = None, *, keep_text: bool = True):
+    def __init__(self, story: Story, state: GameState | None = None, *, keep_text: bool = True, seed: int = 0):
         self.story = story
         self.keep_text = keep_text
         self._frames: list[Frame] = []
@@ -106,7 +117,7 @@ class Game:
         self._observers: list = []
         self.trail: list[str] = []  # scene ids entered and fallback keys taken since the last choice
         if state is None:
-            self.state = GameState(story.start, dict(story.defaults))
+            self.state = GameState(story.start, dict(story.defaults), {"#seed": seed} if seed else None)
             self._enter_first(story.start)
         else:
             self.state = state
@@ -122,7 +133,9 @@ class Game:
         game = cls.__new__(cls)
         game.story, game.keep_text, game._frames, game._options = story, kw.get("keep_text", True), [], None
         game.trail, game._observers = [], []
-        game.state = GameState(scene, variables, origin={"scene": scene, "vars": dict(variables)})
+        seed = kw.get("seed", 0)
+        game.state = GameState(scene, variables, {"#seed": seed} if seed else None,
+                               origin={"scene": scene, "vars": dict(variables)})
         game._validate()
         game._enter_first(scene)
         return game
@@ -150,8 +163,12 @@ class Game:
 
     @property
     def frames(self) -> list[Frame]:
-        """The scenes entered since the last choice, the current one last."""
-        return self._frames + [Frame(self.scene, tuple(self.lines))]
+        """The scenes entered since the last choice, the current one last; glued paragraphs joined."""
+        frames = self._frames + [Frame(self.scene, tuple(self.lines))]
+        for frame in frames:
+            if any(line.glue for line in frame.lines):
+                return _glued(frames)
+        return frames
 
     @property
     def choices(self) -> list[Option]:
@@ -185,7 +202,7 @@ class Game:
             if picked is None:
                 raise ChoiceError(f"no choice {choice!r} is on offer in scene {self.state.scene!r}")
         state = self.state
-        before = (state.scene, state.vars.copy(), state.used, self._frames, self.trail, self._options)
+        before = (state.scene, state.vars.copy(), state.used, self._frames, self.trail, self._options, state.stack)
         self._frames = []
         self.trail = [picked.key]
         state.route.append(picked.id)
@@ -217,7 +234,7 @@ class Game:
                 else:
                     visits.pop(step, None)
         state.route.pop()
-        state.scene, state.vars, state.used, self._frames, self.trail, self._options = before
+        state.scene, state.vars, state.used, self._frames, self.trail, self._options, state.stack = before
 
     def snapshot(self) -> dict:
         """The game as JSON-ready data; `adventure.restore(story, data)` brings it back."""
@@ -241,7 +258,7 @@ class Game:
         game.trail, game._observers = [], []
         state = self.state
         game.state = GameState(state.scene, state.vars.copy(), state.visits.copy(),
-                               state.route.copy() if route else [], state.used, state.origin)
+                               state.route.copy() if route else [], state.used, state.origin, state.stack)
         return game
 
     def successors(self) -> list[tuple[str, "Game | PlayError"]]:
@@ -257,23 +274,37 @@ class Game:
         story = self.story
         out: list = []
         for choice in self._available():
-            game = Game.__new__(Game)
-            game.story, game.keep_text, game._frames, game._options = story, False, [], None
-            game.trail, game._observers = [choice.key], []
-            game.state = child = GameState(state.scene, scene_vars.copy(), visits.copy(), [], used, origin)
-            try:
-                if choice.once:
-                    child.used = used | {choice.key}
-                if choice.effects is not None:
-                    choice.effects(child.vars, child.visits)
-                game._enter(choice.target)
-            except PlayError as exc:
-                out.append((choice.id, exc))
-                continue
-            except Exception as exc:
-                out.append((choice.id, EvaluationError(f"in scene {child.scene!r}: {_describe(exc)}")))
-                continue
-            out.append((choice.id, game))
+            pending = [[]]  # the picks of random draws to make, one list per future to follow
+            while pending:
+                picks = pending.pop()
+                game = Game.__new__(Game)
+                game.story, game.keep_text, game._frames, game._options = story, False, [], None
+                game.trail, game._observers = [choice.key], []
+                game.state = child = GameState(state.scene, scene_vars.copy(), visits.copy(), [], used, origin,
+                                               state.stack)
+                if story.draws:
+                    child.visits["#draws"] = _Draws(picks)
+                try:
+                    if choice.once:
+                        child.used = used | {choice.key}
+                    if choice.effects is not None:
+                        choice.effects(child.vars, child.visits)
+                    game._enter(game._follow(choice))
+                except _MoreDraws as more:  # each outcome of the next draw is a future of its own
+                    if len(out) + len(pending) + more.span > MAX_DRAW_OUTCOMES:
+                        out.append((choice.id, EvaluationError(f"choice {choice.id!r} draws too many random "
+                                                               f"outcomes to explore")))
+                        break
+                    pending.extend(picks + [k] for k in range(more.span - 1, -1, -1))
+                    continue
+                except PlayError as exc:
+                    out.append((choice.id, exc))
+                    continue
+                except Exception as exc:
+                    out.append((choice.id, EvaluationError(f"in scene {child.scene!r}: {_describe(exc)}")))
+                    continue
+                child.visits.pop("#draws", None)
+                out.append((choice.id, game))
         return out
 
     # -- internals ---------------------------------------------------------------
@@ -292,7 +323,21 @@ class Game:
             state.used = state.used | {choice.key}  # a new set: forks may share the old one
         if choice.effects is not None:
             choice.effects(state.vars, state.visits)
-        self._enter(choice.target)
+        self._enter(self._follow(choice))
+
+    def _follow(self, choice) -> str:
+        """Where a choice leads: its target, or back out of the innermost tunnel."""
+        state = self.state
+        if choice.ret:
+            if not state.stack:
+                raise EvaluationError(f"scene {choice.scene!r} returns, but nothing called it")
+            state.stack, back = state.stack[:-1], state.stack[-1]
+            return back
+        if choice.call is not None:
+            if len(state.stack) >= MAX_CALLS:
+                raise EvaluationError(f"tunnels called more than {MAX_CALLS} deep (at {choice.scene!r})")
+            state.stack = state.stack + (choice.call,)
+        return choice.target
 
     def _enter_first(self, scene_id: str) -> None:
         try:
@@ -328,7 +373,7 @@ class Game:
                 state.used = used = used | {fallback.key}
             if fallback.effects is not None:
                 fallback.effects(v, n)
-            scene_id = fallback.target
+            scene_id = self._follow(fallback)
         raise LoopError(f"fallback choices go round without end: {' -> '.join(_cycle(entered))}")
 
     def _validate(self) -> None:
@@ -346,6 +391,45 @@ class Game:
             merged[name] = value
         state.vars = merged
         self._options = None
+
+
+class _MoreDraws(Exception):
+    def __init__(self, span: int):
+        self.span = span
+
+
+class _Draws:
+    """The explorer's stand-in for chance: each draw takes the next pick it was given."""
+
+    __slots__ = ("picks", "used")
+
+    def __init__(self, picks: list[int]):
+        self.picks, self.used = picks, 0
+
+    def take(self, span: int) -> int:
+        if self.used == len(self.picks):
+            raise _MoreDraws(span)
+        self.used += 1
+        return self.picks[self.used - 1]
+
+
+def _glued(frames: list[Frame]) -> list[Frame]:
+    """Join each glued paragraph to the one before it, across scenes too."""
+    out: list[list] = []
+    joining = False
+    for frame in frames:
+        lines: list[Line] = []
+        out.append([frame.scene, lines])
+        for line in frame.lines:
+            if (joining or line.glue in ("before", "both")) and (lines or any(f[1] for f in out[:-1])):
+                target = lines if lines else next(f[1] for f in reversed(out[:-1]) if f[1])
+                last = target[-1]
+                target[-1] = last._replace(text=last.text + line.text, tags=last.tags + line.tags,
+                                           glue=line.glue in ("after", "both") and "after")
+            else:
+                lines.append(line)
+            joining = line.glue in ("after", "both")
+    return [Frame(scene, tuple(lines)) for scene, lines in out if lines or scene is frames[-1].scene]
 
 
 def _short(value) -> str:
@@ -375,16 +459,16 @@ def _describe(exc: BaseException) -> str:
 
 
 def replay(story: Story, route, origin: dict | None = None, *, keep_text: bool = True,
-           on_step=None) -> Game:
+           on_step=None, seed: int = 0) -> Game:
     """Play `route` (choice ids) from the start, or from `origin`.
 
     Raises RouteError naming the first step that does not match the story;
     `on_step(game, choice_id)` is called before each step, for transcripts.
     """
     if origin is None:
-        game = Game(story, keep_text=keep_text)
+        game = Game(story, keep_text=keep_text, seed=seed)
     else:
-        game = Game.starting_at(story, origin["scene"], origin["vars"], keep_text=keep_text)
+        game = Game.starting_at(story, origin["scene"], origin["vars"], keep_text=keep_text, seed=seed)
     for step, choice_id in enumerate(route):
         if game.ended:
             raise RouteError(f"step {step + 1}: the story already ended at {game.state.scene!r}", step)
@@ -399,25 +483,26 @@ def replay(story: Story, route, origin: dict | None = None, *, keep_text: bool =
     return game
 
 
-def replay_partial(story: Story, route, origin: dict | None = None):
+def replay_partial(story: Story, route, origin: dict | None = None, seed: int = 0):
     """Replay as far as the route still fits; return (game, error or None).
 
     The game keeps its text, as it will be played on: a fresh play of the same
     route shows the same paragraphs.
     """
     try:
-        return replay(story, route, origin), None
+        return replay(story, route, origin, seed=seed), None
     except (RouteError, PlayError) as exc:
-        step = exc.step if isinstance(exc, RouteError) else _failed_step(story, route, origin)
-        game = replay(story, route[:step], origin)
+        step = exc.step if isinstance(exc, RouteError) else _failed_step(story, route, origin, seed)
+        game = replay(story, route[:step], origin, seed=seed)
         if not isinstance(exc, RouteError):
             exc = RouteError(f"step {step + 1}: {exc}", step)
         return game, exc
 
 
-def _failed_step(story: Story, route, origin) -> int:
+def _failed_step(story: Story, route, origin, seed: int = 0) -> int:
     """How many steps of `route` replay before one fails."""
-    game = Game(story) if origin is None else Game.starting_at(story, origin["scene"], origin["vars"])
+    game = Game(story, seed=seed) if origin is None else Game.starting_at(story, origin["scene"], origin["vars"],
+                                                                            seed=seed)
     for step, choice_id in enumerate(route):
         try:
             game.choose(choice_id)
@@ -436,7 +521,7 @@ def transcript(story: Story, state: GameState) -> list[tuple[str, str, str]]:
         text = next((c.text for c in game.choices if c.id == choice_id), choice_id)
         entries.append(("choice", "", text))
 
-    game = replay(story, state.route, state.origin, keep_text=True, on_step=record)
+    game = replay(story, state.route, state.origin, keep_text=True, on_step=record, seed=state.visits.get("#seed", 0))
     for frame in game.frames:
         entries.append(("scene", frame.scene.chapter or "", frame.scene.title))
     return entries
@@ -448,4 +533,4 @@ def undo(game: Game, steps: int = 1) -> Game:
     if not route:
         raise ChoiceError("nothing to undo: this is the start")
     keep = route[:max(len(route) - steps, 0)]
-    return replay(game.story, keep, game.state.origin, keep_text=True)
+    return replay(game.story, keep, game.state.origin, keep_text=True, seed=game.state.visits.get("#seed", 0))

@@ -98,7 +98,7 @@ class _Keyer:
         variables, counts, bounds, once = self.plan[state.scene]
         return (state.scene, variables(state.vars),
                 tuple(map(min, counts(state.visits), bounds)) if bounds else None,
-                once.intersection(state.used) if once else None)
+                once.intersection(state.used) if once else None, state.stack)
 
     def prune(self, state):
         """Keep only the visit counts something asks about (every one of them, from 0), so

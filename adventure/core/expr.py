@@ -13,6 +13,10 @@ Tree forms:
     ["+", a, b]  ["-", a, b]  ["*", a, b]  ["//", a, b]  ["%", a, b]
     ["min", a, b, ...]  ["max", a, b, ...]  ["abs", a]
     ["call", name, arg, ...]  a host function the manifest declares
+    ["seq", kind, part, [alt, ...]]   text variation: kind "stop" | "cycle" | "once" | "shuffle";
+                            each alt a template (list of str and trees); indexed by the visit
+                            count of the scene part it is in
+    ["random", lo, hi, part, site]    a seeded draw from lo to hi (effects only)
     ["cmp", a, op, b, op, c, ...]
     ["if", cond, then, else]
 """
@@ -44,22 +48,35 @@ def names(tree, out: set | None = None) -> set:
     out = set() if out is None else out
     if tree[0] == "v":
         out.add(tree[1])
+    elif tree[0] == "seq":
+        for alt in tree[3]:
+            for part in alt:
+                if isinstance(part, list):
+                    names(part, out)
     elif tree[0] not in ("c", "visited"):
-        for part in tree[2:] if tree[0] == "call" else tree[1:]:
+        for part in tree[2:] if tree[0] == "call" else tree[1:3] if tree[0] == "random" else tree[1:]:
             if isinstance(part, list):
                 names(part, out)
     return out
 
 
-def visited_scenes(tree, out: set | None = None) -> set:
-    """The scene ids a tree asks visited() about."""
+def visited_scenes(tree, out: set | None = None, draws: bool = False) -> set:
+    """The scene ids a tree asks visited() about (and, with `draws`, those its random draws count)."""
     out = set() if out is None else out
     if tree[0] == "visited":
         out.add(tree[1])
+    elif tree[0] in ("seq", "random"):
+        if tree[0] == "seq" or draws:  # both read the visit count of their part
+            out.add(tree[2] if tree[0] == "seq" else tree[3])
+        if tree[0] == "seq":
+            for alt in tree[3]:
+                for part in alt:
+                    if isinstance(part, list):
+                        visited_scenes(part, out, draws)
     elif tree[0] not in ("c", "v"):
         for part in tree[2:] if tree[0] == "call" else tree[1:]:
             if isinstance(part, list):
-                visited_scenes(part, out)
+                visited_scenes(part, out, draws)
     return out
 
 
@@ -80,6 +97,10 @@ def compile_tree(tree, funcs=None):
         name, args = tree[1], [compile_tree(t, funcs) for t in tree[2:]]
         table = {} if funcs is None else funcs
         return lambda v, n: table[name](*[a(v, n) for a in args])
+    if kind == "seq":
+        return _variation(tree, funcs)
+    if kind == "random":
+        return _draw(tree, funcs)
     if kind == "c":
         value = tree[1]
         return lambda v, n: value
@@ -157,6 +178,11 @@ def source_of(tree) -> str:
         return f"{kind}({', '.join(source_of(t) for t in tree[1:])})"
     if kind == "call":
         return f"{tree[1]}({', '.join(source_of(t) for t in tree[2:])})"
+    if kind == "seq":
+        return "{" + "|".join("".join(p if isinstance(p, str) else "{" + source_of(p) + "}" for p in alt)
+                              for alt in tree[3]) + "}"
+    if kind == "random":
+        return f"random({source_of(tree[1])}, {source_of(tree[2])})"
     if kind == "cmp":
         return " ".join(source_of(p) if isinstance(p, list) else p for p in tree[1:])
     if kind == "if":
@@ -167,6 +193,64 @@ def source_of(tree) -> str:
 def _wrap(tree) -> str:
     text = source_of(tree)
     return f"({text})" if tree[0] in ("and", "or", "if", "+", "-") else text
+
+
+def _variation(tree, funcs):
+    from .model import compile_template  # the alternatives are templates; model imports this module
+
+    _, how, part, alts = tree
+    renders = [compile_template(alt, funcs) for alt in alts]
+    last = len(renders) - 1
+    site = stable_hash(part)
+
+    def render(v, n):
+        seen = n.get(part, 1) - 1  # this visit's number, from 0
+        if how == "cycle":
+            i = seen % len(renders)
+        elif how == "once":
+            if seen > last:
+                return ""
+            i = seen
+        elif how == "shuffle":
+            i = mix(n.get("#seed", 0), site, seen) % len(renders)
+        else:
+            i = min(seen, last)
+        return renders[i](v, n)
+    return render
+
+
+def _draw(tree, funcs):
+    lo, hi = compile_tree(tree[1], funcs), compile_tree(tree[2], funcs)
+    part, site = tree[3], stable_hash(f"{tree[3]}#{tree[4]}")
+
+    def draw(v, n):
+        low, high = lo(v, n), hi(v, n)
+        if high < low:
+            raise EvaluationError(f"random({low}, {high}): the second number is smaller than the first")
+        span = high - low + 1
+        forced = n.get("#draws")
+        if forced is not None:  # the explorer: every outcome of this draw is tried in turn
+            return low + forced.take(span)
+        return low + mix(n.get("#seed", 0), site, n.get(part, 0)) % span
+    return draw
+
+
+def stable_hash(text: str) -> int:
+    """A hash of text that is the same in every process (Python's own `hash` is not)."""
+    value = 2166136261
+    for byte in text.encode("utf-8"):
+        value = ((value ^ byte) * 16777619) & 0xFFFFFFFF
+    return value
+
+
+def mix(seed: int, site: int, count: int) -> int:
+    """A well-spread number from a game's seed, a place in the story and a visit count."""
+    x = (seed * 0x9E3779B97F4A7C15 + site * 0xBF58476D1CE4E5B9 + count * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+    return (x ^ (x >> 31)) >> 1
 
 
 def _floordiv(a, b):

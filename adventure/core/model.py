@@ -16,8 +16,10 @@ from .expr import INT_LIMIT, MAX_STR, compile_tree
 FORMAT = 1  # version of the compiled form; part of the cache key
 
 
-class Line(namedtuple("Line", "text speaker", defaults=(None,))):
-    """A rendered paragraph: its text and who says it (None for narration)."""
+class Line(namedtuple("Line", "text speaker tags glue", defaults=(None, (), False))):
+    """A rendered paragraph: its text, who says it (None for narration), the author's tags
+    for the host, and glue: "before" (it joins the paragraph before it), "after" (the
+    next joins it), "both", or False. `Game.frames` has already joined glued paragraphs."""
 
     __slots__ = ()
 
@@ -52,7 +54,13 @@ def compile_text(items, funcs=None):
             steps.append(lambda v, n, out, c=cond, t=then, o=other: t(v, n, out) if c(v, n) else o(v, n, out))
         else:
             tmpl, speaker = compile_template(item["t"], funcs), item.get("speaker")
-            steps.append(lambda v, n, out, f=tmpl, s=speaker: out.append(Line(f(v, n), s)))
+            tags = tuple(item.get("tags", ()))
+            glue = {(True, True): "both", (True, False): "before", (False, True): "after"}.get(
+                (bool(item.get("glue")), bool(item.get("glue_next"))), False)
+            if tags or glue:
+                steps.append(lambda v, n, out, f=tmpl, s=speaker, t=tags, g=glue: out.append(Line(f(v, n), s, t, g)))
+            else:
+                steps.append(lambda v, n, out, f=tmpl, s=speaker: out.append(Line(f(v, n), s)))
 
     def run(v, n, out):
         for step in steps:
@@ -142,7 +150,8 @@ def fits(spec, value) -> str | None:
 
 
 class Choice:
-    __slots__ = ("id", "key", "scene", "text", "target", "cond", "effects", "once", "fallback")
+    __slots__ = ("id", "key", "scene", "text", "target", "cond", "effects", "once", "fallback", "call", "ret",
+                 "tags")
 
     def __init__(self, scene_id, data, variables, funcs=None):
         self.id = data["id"]
@@ -154,15 +163,19 @@ class Choice:
         self.effects = compile_effects(data.get("do"), variables, funcs)
         self.once = bool(data.get("once"))
         self.fallback = bool(data.get("fallback"))
+        self.call = data.get("call")       # a tunnel: go to `target`, and come back here when it returns
+        self.ret = bool(data.get("ret"))   # the end of a tunnel: back to where it was called
+        self.tags = tuple(data.get("tags", ()))
 
 
 class Scene:
     __slots__ = ("id", "title", "chapter", "file", "loc", "ending", "render", "effects", "choices",
-                 "has_fallback")
+                 "has_fallback", "tags", "part_of")
 
     def __init__(self, scene_id, data, variables, funcs=None):
         self.id = scene_id
-        self.title = data.get("title") or scene_id.replace("_", " ").capitalize()
+        self.title = data.get("title") or (scene_id if data.get("part_of") else scene_id).split(".")[0].replace(
+            "_", " ").capitalize()
         self.chapter = data.get("chapter")
         self.file = data.get("file", "")
         self.loc = tuple(data.get("loc", (1, 1)))
@@ -171,6 +184,8 @@ class Scene:
         self.effects = compile_effects(data.get("do"), variables, funcs)
         self.choices = tuple(Choice(scene_id, c, variables, funcs) for c in data.get("choices", []))
         self.has_fallback = any(c.fallback for c in self.choices)
+        self.tags = tuple(data.get("tags", ()))
+        self.part_of = data.get("part_of")  # the scene a format-2 part belongs to
 
 
 def _read_only(self, *args, **kwargs):
@@ -251,6 +266,7 @@ class Story:
         self.scenes = Scenes(compiled["scenes"], compiled["variables"], self._funcs)
         self.defaults = MappingProxyType({name: spec["default"] for name, spec in compiled["variables"].items()})
         self._asked = None
+        self.draws = bool(compiled.get("draws"))  # some effect draws random numbers
 
     @property
     def asked(self) -> frozenset:

@@ -14,7 +14,7 @@ import hashlib
 import json
 from typing import Any
 
-from .engine import Frame, Game, GameState, replay_partial
+from .engine import MAX_CALLS, Frame, Game, GameState, replay_partial
 from .errors import AdventureError, StateError
 from .model import Line, Story
 
@@ -33,7 +33,7 @@ def snapshot(game: Game) -> dict[str, Any]:
         "vars": dict(state.vars),
         # Only the counts that visited() can ask about steer anything; the rest would
         # make a save grow with every scene ever entered.
-        "visits": {sid: count for sid, count in state.visits.items() if sid in asked},
+        "visits": {sid: count for sid, count in state.visits.items() if sid in asked or sid == "#seed"},
         "used": sorted(state.used),
         "route": " ".join(state.route),
     }
@@ -42,6 +42,8 @@ def snapshot(game: Game) -> dict[str, Any]:
         record["passed"] = passed
     if state.origin is not None:
         record["origin"] = {"scene": state.origin["scene"], "vars": dict(state.origin["vars"])}
+    if state.stack:
+        record["stack"] = list(state.stack)
     record["check"] = _checksum(record)
     return record
 
@@ -78,13 +80,15 @@ def restore(story: Story, record: Any) -> tuple[Game, str | None]:
     origin = _origin(record.get("origin"))
     if named.get("fingerprint") == story.fingerprint:
         return _direct(story, record, route, origin), None
-    return migrate(story, route, origin)
+    visits = record.get("visits")
+    seed = visits.get("#seed", 0) if isinstance(visits, dict) else 0
+    return migrate(story, route, origin, seed if type(seed) is int and 0 <= seed < 2**63 else 0)
 
 
-def migrate(story: Story, route: list[str], origin: dict | None) -> tuple[Game, str]:
+def migrate(story: Story, route: list[str], origin: dict | None, seed: int = 0) -> tuple[Game, str]:
     """Replay a route through a story that changed since it was recorded."""
     try:
-        game, problem = replay_partial(story, route, origin)
+        game, problem = replay_partial(story, route, origin, seed)
     except AdventureError as exc:
         raise StateError(f"cannot be rebuilt in the changed story: {exc}") from None
     if problem is None:
@@ -104,11 +108,14 @@ def _direct(story: Story, record: dict, route: list[str], origin: dict | None) -
     if not isinstance(variables, dict):
         raise StateError("damaged: its variables are not a mapping")
     if not isinstance(visits, dict) or not all(
-            k in story.scenes and type(v) is int and 0 <= v <= MAX_ROUTE + 1 for k, v in visits.items()):
+            (k in story.scenes or k == "#seed") and type(v) is int and 0 <= v <= 2**63 for k, v in visits.items()):
         raise StateError("damaged: its visit counts are not scene -> count")
     if not isinstance(used, list) or not all(isinstance(k, str) and k.count("/") == 1 for k in used):
         raise StateError("damaged: its once-only list is not a list of choice keys")
-    state = GameState(scene, dict(variables), dict(visits), route, set(used), origin)
+    stack = record.get("stack", [])
+    if not isinstance(stack, list) or len(stack) > MAX_CALLS or not all(p in story.scenes for p in stack):
+        raise StateError("damaged: its call stack names parts the story does not have")
+    state = GameState(scene, dict(variables), dict(visits), route, set(used), origin, tuple(stack))
     game = Game(story, state)  # checks every variable against its declaration
     game._frames = _passed(story, record.get("passed", []))
     return game

@@ -40,6 +40,7 @@ class Parser:
         self.var_values = var_values or {}  # str variables limited to a set of values
         self.functions = functions or {}    # host functions: name -> {"params": [types], "returns": type}
         self.ranges = ranges or {}          # int variables with bounds: name -> (min or None, max or None)
+        self._in_effect = False             # random() may only be drawn in an effect
         self._memo: dict = {}  # stories repeat the same few expressions thousands of times
 
     # -- entry points -------------------------------------------------------
@@ -49,7 +50,11 @@ class Parser:
 
     def effect(self, source: str):
         """Parse one effect; return (kind, name, tree) with kind set/add/sub/toggle."""
-        return self._remembered(("f", source), lambda: self._effect(source))
+        self._in_effect = True
+        try:
+            return self._remembered(("f", source), lambda: self._effect(source))
+        finally:
+            self._in_effect = False
 
     def _remembered(self, key, parse):
         """Parse once per distinct source; a remembered failure is raised afresh each time."""
@@ -160,6 +165,16 @@ class Parser:
             raise ExprError(f"{name}() takes no keyword arguments", node.col_offset, "E015")
         if name == "visited":
             return self._visited(node)
+        if name == "random":
+            if not self._in_effect:
+                raise ExprError("random() is drawn in an effect (do: roll = random(1, 6)); for varied text "
+                                "use {~a|b|c}", node.col_offset, "E015")
+            args = [self._node(a) for a in node.args]
+            if len(args) != 2:
+                raise ExprError("random() takes two ints: the lowest and the highest", node.col_offset, "E015")
+            for (tree, typ), arg in zip(args, node.args):
+                self._want(typ, INT, arg, "random()")
+            return ["random", args[0][0], args[1][0]], INT
         if name in ("min", "max", "abs"):
             args = [self._node(a) for a in node.args]
             if (name == "abs") != (len(args) == 1) or (name != "abs" and len(args) < 2):
@@ -170,7 +185,7 @@ class Parser:
             return [name, *(t for t, _ in args)], INT
         spec = self.functions.get(name)
         if spec is None:
-            known = ", ".join(["visited", "min", "max", "abs", *sorted(self.functions)])
+            known = ", ".join(["visited", "min", "max", "abs", "random", *sorted(self.functions)])
             raise ExprError(f"unknown function {name!r} (there are {known})", node.col_offset, "E015")
         params = spec["params"]
         if len(node.args) != len(params):

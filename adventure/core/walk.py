@@ -79,7 +79,7 @@ def written(scene: dict[str, Any]) -> Iterator[str]:
 def edges(compiled: dict[str, Any]) -> dict[str, list[str]]:
     """Scene id -> the scenes its choices lead to (existing ones only)."""
     scenes = compiled.get("scenes", {})
-    return {sid: [c["goto"] for c in scene.get("choices", []) if c["goto"] in scenes]
+    return {sid: [t for c in scene.get("choices", []) for t in (c["goto"], c.get("call")) if t in scenes]
             for sid, scene in scenes.items()}
 
 
@@ -88,5 +88,5 @@ def visited_anywhere(compiled: dict[str, Any]) -> set[str]:
     out: set[str] = set()
     for scene in compiled.get("scenes", {}).values():
         for _role, tree in expressions(scene):
-            visited_scenes(tree, out)
+            visited_scenes(tree, out, draws=True)
     return out

@@ -252,7 +252,9 @@ class Handler:
         self._say("\n".join(lines))
 
     def cmd_restart(self):
-        self.game = Game(self.story)
+        import random
+
+        self.game = Game(self.story, seed=random.SystemRandom().randrange(1, 2**31))
         self.base_seconds, self.started = 0.0, time.monotonic()
         self._say("The story begins again.")
         self._show(again=True)
@@ -269,7 +271,8 @@ class Handler:
             return
         from ..core.engine import replay_partial
 
-        game, problem = replay_partial(story, self.game.state.route, self.game.state.origin)
+        state = self.game.state
+        game, problem = replay_partial(story, state.route, state.origin, state.visits.get("#seed", 0))
         self.story, self.game = story, game
         if problem is not None:
             self._warn(f"Reloaded; your route no longer fits: {problem}")

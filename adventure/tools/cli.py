@@ -104,6 +104,9 @@ def play_parser():
                                 epilog=EPILOG)
     p.add_argument("--story", metavar="DIR", help="play the story in DIR")
     p.add_argument("--plain", action="store_true", help="plain text: numbered choices, no colours or cursor moves")
+    p.add_argument("--seed", type=_seed, metavar="N",
+                   help="the random seed of a new game (a story's random draws and shuffles follow it); "
+                        "default: a new one each game")
     p.add_argument("--continue", dest="resume", action="store_true", help="resume the newest save")
     p.add_argument("--load", metavar="NAME", help="load the save NAME")
     p.add_argument("--saves", metavar="DIR", help="keep saves in DIR (default: $ADVENTURE_SAVES or saves/)")
@@ -269,11 +272,11 @@ def _starting_game(story, store, args):
     if args.start_scene:
         overrides = _parse_sets(story, args.set)
         origin = {"scene": args.start_scene, "vars": {**story.defaults, **overrides}}
-        game = Game.starting_at(story, args.start_scene, overrides)
+        game = Game.starting_at(story, args.start_scene, overrides, seed=_new_seed(args))
     elif args.set:
         raise AdventureError("--set goes with --from SCENE")
     else:
-        game = Game(story)
+        game = Game(story, seed=_new_seed(args))
     if args.replay:
         from .routes import read_route
 
@@ -281,8 +284,22 @@ def _starting_game(story, store, args):
             route = read_route(args.replay)
         except OSError as exc:
             raise _FileProblem(f"cannot read route {args.replay}: {exc.strerror or exc}") from None
-        game = replay(story, route, origin, keep_text=True)
+        game = replay(story, route, origin, keep_text=True, seed=game.state.visits.get("#seed", 0))
     return game, 0.0, None
+
+
+def _seed(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise argparse.ArgumentTypeError("a seed is a whole number from 0 to 999999999999999999")
+    return int(text)
+
+
+def _new_seed(args) -> int:
+    if args.seed is not None:
+        return args.seed
+    import random
+
+    return random.SystemRandom().randrange(1, 2**31)
 
 
 def _parse_sets(story, items) -> dict:
