@@ -41,6 +41,8 @@ class Parser:
         self.functions = functions or {}    # host functions: name -> {"params": [types], "returns": type}
         self.ranges = ranges or {}          # int variables with bounds: name -> (min or None, max or None)
         self._in_effect = False             # random() may only be drawn in an effect
+        self.defines: dict = {}             # name -> {"params": [(name, type)], "tree", "type"} (see define())
+        self._scope: list[dict] = []        # parameters in force while a definition's body is parsed
         self._memo: dict = {}  # stories repeat the same few expressions thousands of times
 
     # -- entry points -------------------------------------------------------
@@ -55,6 +57,19 @@ class Parser:
             return self._remembered(("f", source), lambda: self._effect(source))
         finally:
             self._in_effect = False
+
+    def define(self, name: str, params: list, source: str, want: str | None = None) -> None:
+        """Parse a definition's body once; a call of `name` is then replaced by the body with its
+        arguments in place of its parameters. Raise ExprError for a body that does not fit."""
+        if name in self.defines:
+            raise ExprError(f"{name} is defined twice", 0, "E010")
+        self.defines[name] = None  # a call inside its own body is recursion: refused below
+        self._scope.append(dict(params))
+        try:
+            tree, typ = self._expression(source, want)
+        finally:
+            self._scope.pop()
+        self.defines[name] = {"params": params, "tree": tree, "type": typ}
 
     def _remembered(self, key, parse):
         """Parse once per distinct source; a remembered failure is raised afresh each time."""
@@ -149,6 +164,8 @@ class Parser:
         return ["c", node.value], typ
 
     def _Name(self, node):
+        if self._scope and node.id in self._scope[-1]:
+            return ["p", node.id], self._scope[-1][node.id]
         if node.id in ("true", "True"):
             return ["c", True], BOOL
         if node.id in ("false", "False"):
@@ -183,6 +200,8 @@ class Parser:
             for (tree, typ), arg in zip(args, node.args):
                 self._want(typ, INT, arg, f"{name}()")
             return [name, *(t for t, _ in args)], INT
+        if name in self.defines:
+            return self._expand(name, node)
         spec = self.functions.get(name)
         if spec is None:
             known = ", ".join(["visited", "min", "max", "abs", "random", *sorted(self.functions)])
@@ -197,6 +216,21 @@ class Parser:
             self._want(typ, want, arg, f"{name}()")
             trees.append(tree)
         return ["call", name, *trees], spec["returns"]
+
+    def _expand(self, name, node):
+        define = self.defines[name]
+        if define is None:
+            raise ExprError(f"{name} calls itself; definitions cannot recurse", node.col_offset, "E015")
+        params = define["params"]
+        if len(node.args) != len(params):
+            raise ExprError(f"{name}() takes {len(params)} argument{'s' * (len(params) != 1)}, "
+                            f"not {len(node.args)}", node.col_offset, "E015")
+        given = {}
+        for arg, (pname, ptype) in zip(node.args, params):
+            tree, typ = self._node(arg)
+            self._want(typ, ptype, arg, f"{name}()")
+            given[pname] = tree
+        return _substitute(define["tree"], given), define["type"]
 
     def _visited(self, node):
         args = node.args
@@ -278,6 +312,12 @@ class Parser:
     def _want(self, got, want, node, what):
         if got != want:
             raise ExprError(f"{what} needs a {want}, got a {got}", getattr(node, "col_offset", 0), "E016")
+
+
+def _substitute(tree, given: dict):
+    if tree[0] == "p":
+        return given[tree[1]]
+    return [_substitute(t, given) if isinstance(t, list) and t and isinstance(t[0], str) else t for t in tree]
 
 
 def _bounded(tree) -> None:
