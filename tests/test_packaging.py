@@ -39,3 +39,8 @@ def test_installed_wheel_plays_her_from_anywhere(wheel, tmp_path):
                             capture_output=True, text=True, cwd=elsewhere, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "I. THE OFFICE" in result.stdout and "You have loved Chris for fifty years." in result.stdout
+
+
+def test_wheel_is_marked_typed(wheel):
+    # PEP 561: without the marker, type checkers ignore the annotations of an installed package.
+    assert "adventure/py.typed" in zipfile.ZipFile(wheel).namelist()

@@ -15,6 +15,7 @@ from .checks import check
 from .compiler import Compiler
 from .errors import Diagnostic
 from .model import FORMAT, MissingFunctions, Story
+from .types import CompiledStory
 
 MANIFEST = "story.yaml"
 
@@ -38,7 +39,7 @@ def fingerprint(sources: Sources) -> str:
     return digest.hexdigest()
 
 
-def compile_sources(sources: Sources) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
+def compile_sources(sources: Sources) -> tuple[CompiledStory | None, list[Diagnostic]]:
     """Compile and check; return (compiled form or None, every diagnostic, sorted).
 
     `sources` maps each file's path (as it should appear in messages) to its
@@ -67,7 +68,7 @@ def compile_sources(sources: Sources) -> tuple[dict[str, Any] | None, list[Diagn
     return compiled, diagnostics
 
 
-def story_from(compiled: dict[str, Any],
+def story_from(compiled: CompiledStory,
                functions: Mapping[str, Callable[..., Any]] | None = None) -> tuple[Story | None, list[Diagnostic]]:
     """A Story from a compiled form that passed the checks, binding the host's functions."""
     try:

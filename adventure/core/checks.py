@@ -6,23 +6,26 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping
 
 from .errors import Diagnostic
 from .expr import compile_tree, names, visited_scenes
+from .types import CompiledScene, CompiledStory, FileLoc, Loc, Tree, Value, VariableSpec
 from .walk import conditions, edges, expressions, written
 
 MAX_DOMAIN = 4096  # assignments tried when judging whether a condition can hold
 
 
-def check(compiled: dict) -> list[Diagnostic]:
+def check(compiled: CompiledStory) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     scenes = compiled.get("scenes", {})
     variables = compiled.get("variables", {})
     manifest = compiled.get("manifest", "story.yaml")
     reads, writes = _uses(scenes)
+    unplaced: FileLoc = [manifest, 1, 1]
 
     for name, spec in variables.items():
-        path, line, col = spec.get("loc", [manifest, 1, 1])
+        path, line, col = spec.get("loc", unplaced)
         if name not in reads:
             out.append(Diagnostic(path, line, col, "warning", f"variable {name} is never read", "W101"))
         elif name not in writes:
@@ -57,8 +60,9 @@ def check(compiled: dict) -> list[Diagnostic]:
     return sorted(set(out))
 
 
-def _uses(scenes):
-    reads, writes = set(), set()
+def _uses(scenes: dict[str, CompiledScene]) -> tuple[set[str], set[str]]:
+    reads: set[str] = set()
+    writes: set[str] = set()
     for scene in scenes.values():
         for _role, tree in expressions(scene):
             names(tree, reads)
@@ -66,10 +70,11 @@ def _uses(scenes):
     return reads, writes
 
 
-def _reachable(compiled) -> set:
+def _reachable(compiled: CompiledStory) -> set[str]:
     scenes, graph = compiled.get("scenes", {}), edges(compiled)
     start = compiled.get("start")
-    seen, stack = set(), [start] if start in scenes else []
+    seen: set[str] = set()
+    stack = [start] if start in scenes else []
     while stack:
         sid = stack.pop()
         if sid in seen:
@@ -79,7 +84,7 @@ def _reachable(compiled) -> set:
     return seen
 
 
-def _fallback_loops(compiled) -> list[Diagnostic]:
+def _fallback_loops(compiled: CompiledStory) -> list[Diagnostic]:
     """Scenes whose only way on is fallback choices that lead back round, for ever.
 
     A fallback is taken without the player when no other choice is on offer, so
@@ -90,7 +95,7 @@ def _fallback_loops(compiled) -> list[Diagnostic]:
     only_fallbacks = {sid for sid, s in scenes.items()
                       if s.get("choices") and all(c.get("fallback") for c in s["choices"]) and not s.get("ending")}
     graph = {sid: [c["goto"] for c in scenes[sid]["choices"] if c["goto"] in scenes] for sid in only_fallbacks}
-    out = []
+    out: list[Diagnostic] = []
     for component in _components(graph):
         members = set(component)
         exits = any(t not in members for sid in component for t in graph[sid])
@@ -105,9 +110,13 @@ def _fallback_loops(compiled) -> list[Diagnostic]:
     return out
 
 
-def _components(graph: dict) -> list[list[str]]:
+def _components(graph: dict[str, list[str]]) -> list[list[str]]:
     """Strongly connected components of a graph (scene -> targets), iteratively."""
-    index, low, on_stack, stack, out = {}, {}, set(), [], []
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    out: list[list[str]] = []
     counter = 0
     for root in graph:
         if root in index:
@@ -133,7 +142,7 @@ def _components(graph: dict) -> list[list[str]]:
             if work:
                 low[work[-1][0]] = min(low[work[-1][0]], low[node])
             if low[node] == index[node]:
-                members = []
+                members: list[str] = []
                 while True:
                     member = stack.pop()
                     on_stack.discard(member)
@@ -144,9 +153,9 @@ def _components(graph: dict) -> list[list[str]]:
     return out
 
 
-def _domains(variables, writes):
+def _domains(variables: Mapping[str, VariableSpec], writes: set[str]) -> dict[str, list[Value]]:
     """Every value a variable can hold, where that is a small known set."""
-    out = {}
+    out: dict[str, list[Value]] = {}
     for name, spec in variables.items():
         if name not in writes:
             out[name] = [spec["default"]]
@@ -159,7 +168,7 @@ def _domains(variables, writes):
     return out
 
 
-def _judge(tree, domains, path, loc, what):
+def _judge(tree: Tree, domains: dict[str, list[Value]], path: str, loc: Loc, what: str) -> list[Diagnostic]:
     if visited_scenes(tree):
         return []
     used = sorted(names(tree))
@@ -171,7 +180,7 @@ def _judge(tree, domains, path, loc, what):
     if size > MAX_DOMAIN:
         return []
     f = compile_tree(tree)
-    results = set()
+    results: set[bool] = set()
     for combo in itertools.product(*(domains[n] for n in used)):
         results.add(bool(f(dict(zip(used, combo)), {})))
         if len(results) == 2:
@@ -185,13 +194,13 @@ def _judge(tree, domains, path, loc, what):
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
-def control_characters(compiled: dict) -> list[Diagnostic]:
+def control_characters(compiled: CompiledStory) -> list[Diagnostic]:
     """E040 where a story's text holds a character a terminal obeys instead of showing (ESC
     sequences set the clipboard, rename the window, clear the screen). The players show such
     characters harmlessly; this tells the author where they are. Newline and tab are fine."""
     out: list[Diagnostic] = []
 
-    def scan(value, path, line, col, where):
+    def scan(value: object, path: str, line: int, col: int, where: str) -> None:
         stack = [value]
         while stack:  # iterative: a deeply nested expression must not exhaust the stack
             item = stack.pop()
@@ -209,10 +218,11 @@ def control_characters(compiled: dict) -> list[Diagnostic]:
                 stack.extend(item)
 
     manifest = compiled.get("manifest", "story.yaml")
+    unplaced: FileLoc = [manifest, 1, 1]
     for key in ("id", "title", "subtitle", "version", "author", "description", "speakers"):
         scan(compiled.get(key), manifest, 1, 1, f"the story's {key}")
     for name, spec in compiled.get("variables", {}).items():
-        path, line, col = spec.get("loc", [manifest, 1, 1])
+        path, line, col = spec.get("loc", unplaced)
         scan({k: v for k, v in spec.items() if k != "loc"}, path, line, col, f"variable {name}")
     for sid, scene in compiled.get("scenes", {}).items():
         path, (line, col) = scene["file"], scene["loc"]

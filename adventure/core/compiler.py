@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING, Any, Union
 
 import yaml
 
@@ -16,6 +18,8 @@ from .errors import Diagnostic
 from .expr import BOOL, INT, STR
 from .syntax import ExprError, Parser
 from .weave import Weaver, is_flow, labels_of
+from .types import (CompiledChoice, CompiledScene, CompiledStory, Effect, FunctionSpec, Loc, Paragraph, SpeakerSpec,
+                    Template, TextCondition, TextItem, Tree, Value, VariableSpec)
 
 # libyaml's reader is required, not merely preferred: PyYAML's pure-Python reader
 # disagrees with it on real prose (a `?` inside a flow mapping, for one), so a story
@@ -23,7 +27,10 @@ from .weave import Weaver, is_flow, labels_of
 HAS_LIBYAML = hasattr(yaml, "CSafeLoader")
 NO_LIBYAML = ("this PyYAML was built without libyaml, which reading stories requires; reinstall it "
               "from a wheel: pip install --force-reinstall --only-binary PyYAML PyYAML")
-_Base = yaml.CSafeLoader if HAS_LIBYAML else yaml.SafeLoader
+if TYPE_CHECKING:
+    _Base = yaml.SafeLoader  # the C loader offers the same methods
+else:
+    _Base = yaml.CSafeLoader if HAS_LIBYAML else yaml.SafeLoader
 
 _PLAIN_START = re.compile(r"[A-Za-z\"'(][^\n]* ")
 
@@ -36,10 +43,11 @@ class _Loader(_Base):
     other scalars go through the standard resolver.
     """
 
-    def resolve(self, kind, value, implicit):
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
         if kind is yaml.ScalarNode and implicit[0] and _PLAIN_START.match(value):
             return "tag:yaml.org,2002:str"
-        return super().resolve(kind, value, implicit)
+        tag: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        return tag
 
 MAX_NODES = 2_000_000   # node visits per file, counting every alias use
 MAX_DEPTH = 64
@@ -52,7 +60,7 @@ ID_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _TAG = "tag:yaml.org,2002:"
 ALLOWED_TAGS = {_TAG + t for t in ("str", "int", "bool", "null", "float", "map", "seq", "timestamp")}
 TYPES = ("bool", "int", "str")
-ZERO = {"bool": False, "int": 0, "str": ""}
+ZERO: dict[str, Value] = {"bool": False, "int": 0, "str": ""}
 
 MANIFEST_KEYS = {"id", "title", "subtitle", "version", "start", "speakers", "variables", "author",
                  "description", "functions"}
@@ -63,17 +71,31 @@ SCENE_KEYS = {"title", "chapter", "text", "do", "choices", "ending", "tags"}
 CHOICE_KEYS = {"text", "goto", "id", "if", "do", "once", "fallback", "tags"}
 ITEM_KEYS = {"text", "if", "else", "speaker", "block", "tags"}
 
+Fields = dict[str, tuple[yaml.Node, yaml.Node]]  # key -> (key node, value node)
+RawScene = tuple[str, yaml.Node, yaml.Node, Union[str, None]]  # path, key node, node, the file's chapter
+RawBlock = tuple[str, yaml.Node, yaml.Node]  # path, key node, node
+Where = Union[yaml.Node, yaml.Mark, None]  # what a diagnostic points at
+
 class Compiler:
     """Collects diagnostics while turning one story's files into compiled form."""
 
-    def __init__(self):
+    # Set by `story` for the scenes and text it compiles.
+    parser: Parser
+    speaker_ids: dict[str, SpeakerSpec]
+    raw_blocks: dict[str, RawBlock]
+    blocks: dict[str, list[TextItem]]
+    expanding: set[str]
+    scene_ids: dict[str, RawScene]
+
+    def __init__(self) -> None:
         self.diagnostics: list[Diagnostic] = []
         # One per compile: a constructor remembers every node it is given.
         self._constructor = yaml.constructor.SafeConstructor()
         self.expanded_bytes = 0  # text read so far across the story's files, aliases expanded
 
     # -- reporting -------------------------------------------------------------
-    def error(self, path, where, message, code, offset=0, severity="error"):
+    def error(self, path: str, where: Where, message: str, code: str, offset: int = 0,
+              severity: str = "error") -> None:
         line, column = _position(where, offset)
         message = " ".join(message.split())  # one line, whatever YAML or the source held
         self.diagnostics.append(Diagnostic(path, line, column, severity, message, code))
@@ -83,7 +105,7 @@ class Compiler:
         return any(d.severity == "error" for d in self.diagnostics)
 
     # -- YAML ------------------------------------------------------------------
-    def compose(self, path, text):
+    def compose(self, path: str, text: str) -> yaml.Node | None:
         if not HAS_LIBYAML:
             self.error(path, None, NO_LIBYAML, "E000")
             return None
@@ -109,9 +131,9 @@ class Compiler:
             return None
         return node
 
-    def _vet(self, path, root) -> bool:
+    def _vet(self, path: str, root: yaml.Node) -> bool:
         """Refuse odd tags, alias bombs and deep nesting before reading values."""
-        stack = [(root, 1)]
+        stack: list[tuple[yaml.Node, int]] = [(root, 1)]
         visits = size = 0
         while stack:
             node, depth = stack.pop()
@@ -145,12 +167,12 @@ class Compiler:
         self.expanded_bytes += size
         return True
 
-    def mapping(self, path, node, what, allowed=None):
+    def mapping(self, path: str, node: yaml.Node, what: str, allowed: Collection[str] | None = None) -> Fields | None:
         """Return {key: (key_node, value_node)} or None, reporting bad shapes."""
         if not isinstance(node, yaml.MappingNode):
             self.error(path, node, f"{what} should be a mapping (key: value), not {_kind(node)}", "E003")
             return None
-        out = {}
+        out: Fields = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.error(path, key_node, f"a key in {what} must be plain text", "E003")
@@ -167,21 +189,23 @@ class Compiler:
             out[key] = (key_node, value_node)
         return out
 
-    def string(self, path, node, what):
+    def string(self, path: str, node: yaml.Node, what: str) -> str | None:
         if not isinstance(node, yaml.ScalarNode) or node.tag == _TAG + "null":
             self.error(path, node, f"{what} should be text, not {_kind(node)}", "E003")
             return None
-        return node.value
+        text: str = node.value
+        return text
 
-    def value(self, path, node, what):
+    def value(self, path: str, node: yaml.Node, what: str) -> Value | None:
         """A typed scalar (bool, int, str), or None after reporting."""
         if not isinstance(node, yaml.ScalarNode):
             self.error(path, node, f"{what} should be a single value, not {_kind(node)}", "E003")
             return None
         if node.tag in (_TAG + "str", _TAG + "timestamp"):
-            return node.value
+            text: str = node.value
+            return text
         try:
-            value = self._constructor.construct_object(node)
+            value: Value = self._constructor.construct_object(node)
         except (yaml.YAMLError, ValueError, OverflowError):
             self.error(path, node, f"{what}: cannot read {node.value!r}", "E003")
             return None
@@ -191,7 +215,7 @@ class Compiler:
             return None
         return value
 
-    def flag(self, path, node, what):
+    def flag(self, path: str, node: yaml.Node, what: str) -> bool:
         value = self.value(path, node, what)
         if value is None:
             return False
@@ -201,7 +225,7 @@ class Compiler:
         return value
 
     # -- the manifest --------------------------------------------------------------
-    def manifest(self, path, text):
+    def manifest(self, path: str, text: str) -> dict[str, Any] | None:
         node = self.compose(path, text)
         if node is None:
             if not self.failed:
@@ -210,7 +234,7 @@ class Compiler:
         fields = self.mapping(path, node, "the manifest", MANIFEST_KEYS)
         if fields is None:
             return None
-        out = {"path": path}
+        out: dict[str, Any] = {"path": path}  # the fields read, and the nodes of some
         for key in ("id", "title", "start"):
             if key not in fields:
                 self.error(path, node, f"the manifest needs `{key}`", "E004")
@@ -228,9 +252,9 @@ class Compiler:
         out["functions"] = self.functions(path, fields["functions"][1]) if "functions" in fields else {}
         return out
 
-    def functions(self, path, node):
+    def functions(self, path: str, node: yaml.Node) -> dict[str, FunctionSpec]:
         """Host functions: `name: {params: [int, str], returns: str, doc: ...}`, bound by the host."""
-        out = {}
+        out: dict[str, FunctionSpec] = {}
         for name, (key_node, spec_node) in (self.mapping(path, node, "functions") or {}).items():
             if not ID_RE.match(name) or name in ("visited", "min", "max", "abs", "true", "false"):
                 self.error(path, key_node, f"{name!r} cannot be a function name", "E018")
@@ -238,7 +262,7 @@ class Compiler:
             spec = self.mapping(path, spec_node, f"function {name}", FUNCTION_KEYS)
             if spec is None:
                 continue
-            params = []
+            params: list[str | None] = []
             if "params" in spec:
                 pnode = spec["params"][1]
                 if not isinstance(pnode, yaml.SequenceNode):
@@ -251,13 +275,13 @@ class Compiler:
                 self.error(path, spec_node, f"function {name}: types are bool, int or str"
                                             f"{'' if returns else ' (and `returns` is required)'}", "E018")
                 continue
-            out[name] = {"params": params, "returns": returns,
+            out[name] = {"params": params, "returns": returns,  # type: ignore[typeddict-item]  # all types now
                          "loc": [path, key_node.start_mark.line + 1, key_node.start_mark.column + 1]}
         return out
 
-    def variables(self, path, node):
+    def variables(self, path: str, node: yaml.Node) -> dict[str, VariableSpec]:
         decls = self.mapping(path, node, "variables")
-        out = {}
+        out: dict[str, VariableSpec] = {}
         for name, (key_node, spec_node) in (decls or {}).items():
             if not ID_RE.match(name) or name in ("true", "false", "True", "False", "visited", "toggle"):
                 self.error(path, key_node, f"{name!r} cannot be a variable name", "E018")
@@ -268,7 +292,7 @@ class Compiler:
                 out[name] = spec
         return out
 
-    def variable(self, path, name, node):
+    def variable(self, path: str, name: str, node: yaml.Node) -> VariableSpec | None:
         if isinstance(node, yaml.ScalarNode):  # shorthand: `name: default`
             value = self.value(path, node, f"variable {name}")
             if value is None:
@@ -285,7 +309,8 @@ class Compiler:
             self.error(path, fields["type"][1], f"variable {name}: type must be bool, int or str, not {typ!r}",
                        "E018")
             return None
-        spec = {"type": typ}
+        spec: VariableSpec = {"type": typ}  # type: ignore[typeddict-item]  # its default follows
+        default: Value | None
         default = ZERO[typ]
         if "default" in fields:
             d = fields["default"][1]
@@ -304,7 +329,10 @@ class Compiler:
                     spec[bound] = b
         if "min" in spec and "max" in spec and spec["min"] > spec["max"]:
             self.error(path, node, f"variable {name}: min is greater than max", "E018")
-        elif typ == INT and not spec.get("min", default) <= default <= spec.get("max", default):
+        # FIXME: `default` is None here after an unreadable int default (a list, say), and this
+        # comparison then raises TypeError; typing found it, and fixing it is a change of behaviour.
+        elif typ == INT and not (spec.get("min", default)  # type: ignore[operator]
+                                 <= default <= spec.get("max", default)):
             self.error(path, fields["default"][1], f"variable {name}: default {default} is outside min/max", "E018")
         if "values" in fields:
             vnode = fields["values"][1]
@@ -320,9 +348,9 @@ class Compiler:
             spec["doc"] = self.string(path, fields["doc"][1], "doc")
         return spec
 
-    def speakers(self, path, node):
+    def speakers(self, path: str, node: yaml.Node) -> dict[str, SpeakerSpec]:
         fields = self.mapping(path, node, "speakers")
-        out = {}
+        out: dict[str, SpeakerSpec] = {}
         for sid, (key_node, spec_node) in (fields or {}).items():
             if not ID_RE.match(sid):
                 self.error(path, key_node, f"speaker id {sid!r}: use letters, digits and _", "E003")
@@ -340,7 +368,7 @@ class Compiler:
         return out
 
     # -- scene files --------------------------------------------------------------
-    def scene_file(self, path, text, scenes, blocks):
+    def scene_file(self, path: str, text: str, scenes: dict[str, RawScene], blocks: dict[str, RawBlock]) -> None:
         """Record the scenes and blocks of one file: id -> (path, key node, node, chapter)."""
         node = self.compose(path, text)
         if node is None:
@@ -369,10 +397,11 @@ class Compiler:
                     blocks[name] = (path, key_node, block_node)
 
     # -- the whole story -----------------------------------------------------------
-    def story(self, manifest_file, scene_files):
+    def story(self, manifest_file: tuple[str, str], scene_files: Iterable[tuple[str, str]]) -> CompiledStory | None:
         """manifest_file = (path, text); scene_files = [(path, text)]. Return compiled or None."""
         manifest = self.manifest(*manifest_file)
-        raw_scenes, raw_blocks = {}, {}
+        raw_scenes: dict[str, RawScene] = {}
+        raw_blocks: dict[str, RawBlock] = {}
         for path, text in scene_files:
             self.scene_file(path, text, raw_scenes, raw_blocks)
         if manifest is None:
@@ -389,7 +418,7 @@ class Compiler:
                              {n: (s.get("min"), s.get("max")) for n, s in variables.items() if s["type"] == INT})
         self.speaker_ids = manifest["speakers"]
         self.raw_blocks, self.blocks, self.expanding = raw_blocks, {}, set()
-        scenes = {}
+        scenes: dict[str, CompiledScene] = {}
         for sid, (path, key_node, node, chapter) in raw_scenes.items():
             if is_flow(node):
                 parts = Weaver(self, path, sid, key_node, node, chapter).scene()
@@ -410,12 +439,12 @@ class Compiler:
                        f"the start scene {start!r} does not exist{self._hint(start)}", "E011")
         if not raw_scenes and not self.failed:
             self.error(manifest["path"], None, "the story has no scenes", "E004")
-        return {
+        compiled: CompiledStory = {
             "id": manifest.get("id") or "story",
             "title": manifest.get("title") or "",
             "subtitle": manifest.get("subtitle") or "",
             "version": manifest.get("version") or "0",
-            "start": start,
+            "start": start,  # type: ignore[typeddict-item]  # None only with an error, which discards the story
             "manifest": manifest["path"],
             "variables": variables,
             "speakers": manifest["speakers"],
@@ -423,16 +452,19 @@ class Compiler:
             "draws": self.draws > 0,
             "scenes": scenes,
         }
+        return compiled
 
-    def _hint(self, sid):
+    def _hint(self, sid: str) -> str:
         hint = difflib.get_close_matches(sid, list(self.scene_ids), n=1)
         return f"; did you mean {hint[0]!r}?" if hint else ""
 
-    def scene(self, path, sid, key_node, node, chapter):
+    def scene(self, path: str, sid: str, key_node: yaml.Node, node: yaml.Node,
+              chapter: str | None) -> CompiledScene | None:
         fields = self.mapping(path, node, f"scene {sid}", SCENE_KEYS)
         if fields is None:
             return None
-        out = {"file": path, "loc": [key_node.start_mark.line + 1, key_node.start_mark.column + 1]}
+        out: CompiledScene = {  # type: ignore[typeddict-item]  # text and choices follow, in this order
+            "file": path, "loc": [key_node.start_mark.line + 1, key_node.start_mark.column + 1]}
         if "title" in fields:
             out["title"] = self.string(path, fields["title"][1], "title")
         if "chapter" in fields:
@@ -447,13 +479,13 @@ class Compiler:
         ending = "ending" in fields and self.flag(path, fields["ending"][1], "ending")
         if ending:
             out["ending"] = True
-        choices = []
+        choices: list[CompiledChoice] = []
         if "choices" in fields:
             cnode = fields["choices"][1]
             if not isinstance(cnode, yaml.SequenceNode):
                 self.error(path, cnode, f"choices of {sid} should be a list", "E003")
             else:
-                seen = {}
+                seen: dict[str, bool] = {}
                 for item in cnode.value:
                     choice = self.choice(path, sid, item)
                     if choice is None:
@@ -469,7 +501,7 @@ class Compiler:
         out["choices"] = choices
         return out
 
-    def choice(self, path, sid, node):
+    def choice(self, path: str, sid: str, node: yaml.Node) -> CompiledChoice | None:
         fields = self.mapping(path, node, f"a choice in {sid}", CHOICE_KEYS)
         if fields is None:
             return None
@@ -482,7 +514,8 @@ class Compiler:
             return None
         if target not in self.scene_ids:
             self.error(path, fields["goto"][1], f"unknown target scene {target!r}{self._hint(target)}", "E011")
-        out = {"goto": target, "loc": _loc(node)}
+        out: CompiledChoice = {"goto": target, "loc": _loc(node)}  # type: ignore[typeddict-item]  # id and text follow
+        cid: str | None
         cid = target
         if "id" in fields:
             cid = self.string(path, fields["id"][1], "id")
@@ -523,7 +556,7 @@ class Compiler:
         return []
 
     # -- expressions ------------------------------------------------------------
-    def condition(self, path, node):
+    def condition(self, path: str, node: yaml.Node) -> Tree | None:
         if isinstance(node, yaml.ScalarNode) and node.tag == _TAG + "bool":
             return ["c", node.value.lower() in ("true", "yes", "on")]
         source = self.string(path, node, "a condition")
@@ -536,9 +569,9 @@ class Compiler:
             return None
         return tree
 
-    def effects(self, path, node):
+    def effects(self, path: str, node: yaml.Node) -> list[Effect]:
         items = node.value if isinstance(node, yaml.SequenceNode) else [node]
-        out = []
+        out: list[Effect] = []
         for item in items:
             source = self.string(path, item, "an effect")
             if source is None:
@@ -560,11 +593,13 @@ class Compiler:
             return ["random", self._place_draws(tree[1]), self._place_draws(tree[2]), self.current_part, self.draws]
         return [self._place_draws(t) if isinstance(t, list) else t for t in tree]
 
-    def template(self, path, node, text):
+    def template(self, path: str, node: yaml.Node, text: str) -> Template:
         """Split text at {expressions}; `{{` and `}}` are literal braces."""
         if "{" not in text and "}" not in text:
             return [text]
-        parts, buf, pos, n = [], [], 0, len(text)
+        parts: Template = []
+        buf: list[str] = []
+        pos, n = 0, len(text)
         while True:
             match = _BRACES.search(text, pos)
             if match is None:
@@ -589,6 +624,7 @@ class Compiler:
                 pos = end + 1
                 continue
             end, quote = i + 1, None
+            tree: Tree | None
             while end < n and (quote or text[end] != "}"):
                 if quote and text[end] == quote:
                     quote = None
@@ -647,27 +683,27 @@ class Compiler:
         return ["seq", how, self.current_part, alts], end
 
     # -- text ------------------------------------------------------------------
-    def text(self, path, node, speaker=None):
+    def text(self, path: str, node: yaml.Node, speaker: str | None = None) -> list[TextItem]:
         """Compile text into a list of items: {"t": template, "speaker"} or {"if", "then", "else"}."""
         if isinstance(node, yaml.ScalarNode):
             if node.tag == _TAG + "null":
                 return []
             return [self._para(path, node, p, speaker) for p in _paragraphs(node.value)]
         if isinstance(node, yaml.SequenceNode):
-            out = []
+            out: list[TextItem] = []
             for item in node.value:
                 out.extend(self.text_item(path, item, speaker))
             return out
         self.error(path, node, f"text should be a string or a list, not {_kind(node)}", "E003")
         return []
 
-    def _para(self, path, node, paragraph, speaker):
-        item = {"t": self.template(path, node, paragraph)}
+    def _para(self, path: str, node: yaml.Node, paragraph: str, speaker: str | None) -> Paragraph:
+        item: Paragraph = {"t": self.template(path, node, paragraph)}
         if speaker:
             item["speaker"] = speaker
         return item
 
-    def text_item(self, path, node, speaker):
+    def text_item(self, path: str, node: yaml.Node, speaker: str | None) -> list[TextItem]:
         if isinstance(node, yaml.ScalarNode):
             return self.text(path, node, speaker)
         fields = self.mapping(path, node, "a text item", ITEM_KEYS)
@@ -696,21 +732,22 @@ class Compiler:
         cond = self.condition(path, fields["if"][1])
         if cond is None:
             return []
-        item = {"if": cond, "then": body, "loc": [path, *_loc(fields["if"][1])]}
+        item: TextCondition = {"if": cond, "then": body, "loc": [path, *_loc(fields["if"][1])]}
         if "else" in fields:
             item["else"] = self.text(path, fields["else"][1], speaker)
         return [item]
 
-    def block(self, name, path, node):
+    def block(self, name: str, path: str | None, node: yaml.Node | None) -> list[TextItem]:
         if name in self.blocks:
             return self.blocks[name]
         if name not in self.raw_blocks:
             hint = difflib.get_close_matches(name, list(self.raw_blocks), n=1)
-            self.error(path, node, f"unknown block {name!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""),
-                       "E021")
+            # Only an include can name a missing block or itself, and an include has a path.
+            more = f"; did you mean {hint[0]!r}?" if hint else ""
+            self.error(path, node, f"unknown block {name!r}{more}", "E021")  # type: ignore[arg-type]
             return []
         if name in self.expanding:
-            self.error(path, node, f"block {name!r} includes itself", "E021")
+            self.error(path, node, f"block {name!r} includes itself", "E021")  # type: ignore[arg-type]
             return []
         self.expanding.add(name)
         bpath, _key, bnode = self.raw_blocks[name]
@@ -719,8 +756,8 @@ class Compiler:
         return self.blocks[name]
 
 
-def _paragraphs(text):
-    out = []
+def _paragraphs(text: str) -> list[str]:
+    out: list[str] = []
     for chunk in re.split(r"\n[ \t]*\n", text.strip()):
         para = " ".join(line.strip() for line in chunk.splitlines() if line.strip())
         if para:
@@ -728,11 +765,11 @@ def _paragraphs(text):
     return out
 
 
-def _type_name(value):
+def _type_name(value: object) -> str:
     return {bool: "bool", int: "int", str: "str"}.get(type(value), "?")
 
 
-def _kind(node):
+def _kind(node: yaml.Node | None) -> str:
     if isinstance(node, yaml.MappingNode):
         return "a mapping"
     if isinstance(node, yaml.SequenceNode):
@@ -742,19 +779,19 @@ def _kind(node):
     return f"{node.value!r}" if node.value else "an empty value"
 
 
-def _loc(node):
+def _loc(node: yaml.Node) -> Loc:
     return [node.start_mark.line + 1, node.start_mark.column + 1]
 
 
-def _position(where, offset=0):
+def _position(where: Where, offset: int = 0) -> tuple[int, int]:
     """(line, column), 1-based, of a node or mark plus a column offset."""
     if where is None:
         return 1, 1
-    mark = getattr(where, "start_mark", where)
+    mark: Any = getattr(where, "start_mark", where)  # libyaml's marks are a class of their own
     return mark.line + 1, mark.column + 1 + offset
 
 
-def _offset(node, index):
+def _offset(node: yaml.Node, index: int) -> int:
     """Column offset of character `index` of a scalar's text, where that is knowable."""
     if not isinstance(node, yaml.ScalarNode) or "\n" in node.value:
         return 0

@@ -5,10 +5,14 @@ replayer, the benchmark) plays through `Game`.
 """
 from __future__ import annotations
 
-from collections import namedtuple
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple, Union
 
 from .errors import AdventureError, ChoiceError, EvaluationError, LoopError, PlayError, RouteError, StateError
-from .model import Line, Scene, Story, fits
+from .model import Choice, Line, Scene, Story, fits
+from .types import Origin, Value, Vars, Visits
+
+Observer = Callable[[str, Union[Value, None], Value], object]  # (name, old value or None, new value)
 
 MAX_AUTO_STEPS = 10_000  # fallbacks followed in a row before we call it a loop
 MAX_CALLS = 64           # tunnels within tunnels; deeper is a runaway recursion
@@ -31,7 +35,9 @@ class GameState:
 
     __slots__ = ("scene", "vars", "visits", "route", "used", "origin", "stack")
 
-    def __init__(self, scene, vars, visits=None, route=None, used=None, origin=None, stack=()):
+    def __init__(self, scene: str, vars: Vars, visits: Visits | None = None, route: list[str] | None = None,
+                 used: set[str] | None = None, origin: Origin | None = None,
+                 stack: tuple[str, ...] = ()):
         self.scene = scene
         self.vars = vars
         self.visits = {} if visits is None else visits
@@ -40,14 +46,14 @@ class GameState:
         self.origin = origin
         self.stack = stack
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, GameState) and self.to_dict() == other.to_dict()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"GameState(scene={self.scene!r}, choices={len(self.route)})"
 
-    def to_dict(self) -> dict:
-        data = {
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
             "scene": self.scene,
             "vars": dict(self.vars),
             "visits": dict(self.visits),
@@ -61,7 +67,7 @@ class GameState:
         return data
 
     @classmethod
-    def from_dict(cls, data) -> "GameState":
+    def from_dict(cls, data: Any) -> GameState:
         if not isinstance(data, dict):
             raise StateError("the game state is not a mapping")
         scene, variables = data.get("scene"), data.get("vars")
@@ -92,16 +98,23 @@ class GameState:
                    None if origin is None else {"scene": origin["scene"], "vars": dict(origin["vars"])}, tuple(stack))
 
 
-class Option(namedtuple("Option", "id text index")):
+class Option(NamedTuple):
     """A choice on offer: its stable id, its text now, and its place in the menu."""
 
-    __slots__ = ()
+    id: str
+    text: str
+    index: int  # type: ignore[assignment]  # shadows tuple.index, as it always has
 
 
-class Frame(namedtuple("Frame", "scene lines")):
+class Frame(NamedTuple):
     """A scene the player passed through: the scene and its text as it read then."""
 
-    __slots__ = ()
+    scene: Scene
+    lines: tuple[Line, ...]
+
+
+# What a step changes, kept to put back if the step fails: scene, vars, used, frames, trail, options.
+_Before = tuple[str, Vars, set[str], list[Frame], list[str], Union[list[Choice], None]]
 
 
 class Game:
@@ -113,8 +126,8 @@ class Game:
         self.story = story
         self.keep_text = keep_text
         self._frames: list[Frame] = []
-        self._options = None
-        self._observers: list = []
+        self._options: list[Choice] | None = None
+        self._observers: list[Observer] = []
         self.trail: list[str] = []  # scene ids entered and fallback keys taken since the last choice
         if state is None:
             self.state = GameState(story.start, dict(story.defaults), {"#seed": seed} if seed else None)
@@ -124,7 +137,7 @@ class Game:
             self._validate()
 
     @classmethod
-    def starting_at(cls, story: Story, scene: str, overrides: dict | None = None, **kw) -> "Game":
+    def starting_at(cls, story: Story, scene: str, overrides: Vars | None = None, **kw: bool) -> Game:
         """Begin at any scene, with some variables set: for testing a scene directly."""
         if scene not in story.scenes:
             raise StateError(f"no scene {scene!r} in the story")
@@ -185,7 +198,7 @@ class Game:
         return not self.scene.ending and not self._available()
 
     # -- acting -------------------------------------------------------------------
-    def choose(self, choice) -> None:
+    def choose(self, choice: str | int) -> None:
         """Take a choice by id (str) or by its position in `choices` (int, from 0).
 
         All or nothing: if the step cannot be completed (fallbacks that loop, an
@@ -193,6 +206,7 @@ class Game:
         was before the call.
         """
         options = self._available()
+        picked: Choice | None
         if isinstance(choice, int) and not isinstance(choice, bool):
             if not 0 <= choice < len(options):
                 raise ChoiceError(f"there is no choice number {choice + 1} here")
@@ -223,7 +237,7 @@ class Game:
                     for observer in tuple(self._observers):
                         observer(name, old.get(name), value)
 
-    def _roll_back(self, before) -> None:
+    def _roll_back(self, before: _Before) -> None:
         state = self.state
         visits = state.visits
         for step in self.trail:
@@ -236,17 +250,17 @@ class Game:
         state.route.pop()
         state.scene, state.vars, state.used, self._frames, self.trail, self._options, state.stack = before
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         """The game as JSON-ready data; `adventure.restore(story, data)` brings it back."""
         from .snapshot import snapshot
 
         return snapshot(self)
 
-    def observe(self, callback) -> None:
+    def observe(self, callback: Observer) -> None:
         """Call `callback(name, old, new)` after each choice for every variable it changed."""
         self._observers.append(callback)
 
-    def fork(self, *, route: bool = True) -> "Game":
+    def fork(self, *, route: bool = True) -> Game:
         """An independent copy, for drivers that explore several futures.
 
         `route=False` leaves the copy's route empty, for drivers that keep
@@ -261,7 +275,7 @@ class Game:
                                state.route.copy() if route else [], state.used, state.origin, state.stack)
         return game
 
-    def successors(self) -> list[tuple[str, "Game | PlayError"]]:
+    def successors(self) -> list[tuple[str, Game | PlayError]]:
         """Every choice on offer and the game it leads to, for drivers that search.
 
         A choice whose step fails (a fallback loop, an expression that cannot be
@@ -272,7 +286,7 @@ class Game:
         state = self.state
         scene_vars, visits, used, origin = state.vars, state.visits, state.used, state.origin
         story = self.story
-        out: list = []
+        out: list[tuple[str, Game | PlayError]] = []
         for choice in self._available():
             pending = [[]]  # the picks of random draws to make, one list per future to follow
             while pending:
@@ -308,7 +322,7 @@ class Game:
         return out
 
     # -- internals ---------------------------------------------------------------
-    def _available(self):
+    def _available(self) -> list[Choice]:
         if self._options is None:
             state = self.state
             v, n, used = state.vars, state.visits, state.used
@@ -317,7 +331,7 @@ class Game:
                              and not (c.once and c.key in used)]
         return self._options
 
-    def _take(self, choice) -> None:
+    def _take(self, choice: Choice) -> None:
         state = self.state
         if choice.once:
             state.used = state.used | {choice.key}  # a new set: forks may share the old one
@@ -348,7 +362,7 @@ class Game:
             raise EvaluationError(f"at the start, in scene {self.state.scene!r}: {_describe(exc)}") from exc
 
     def _enter(self, scene_id: str) -> None:
-        entered = []
+        entered: list[str] = []
         for _ in range(MAX_AUTO_STEPS):
             state = self.state
             state.scene = scene_id
@@ -432,7 +446,7 @@ def _glued(frames: list[Frame]) -> list[Frame]:
     return [Frame(scene, tuple(lines)) for scene, lines in out if lines or scene is frames[-1].scene]
 
 
-def _short(value) -> str:
+def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -458,8 +472,8 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:200] if not isinstance(exc, AdventureError) else text
 
 
-def replay(story: Story, route, origin: dict | None = None, *, keep_text: bool = True,
-           on_step=None, seed: int = 0) -> Game:
+def replay(story: Story, route: Sequence[str], origin: Origin | None = None, *, keep_text: bool = True,
+           on_step: Callable[[Game, str], object] | None = None, seed: int = 0) -> Game:
     """Play `route` (choice ids) from the start, or from `origin`.
 
     Raises RouteError naming the first step that does not match the story;
@@ -483,7 +497,8 @@ def replay(story: Story, route, origin: dict | None = None, *, keep_text: bool =
     return game
 
 
-def replay_partial(story: Story, route, origin: dict | None = None, seed: int = 0):
+def replay_partial(story: Story, route: Sequence[str],
+                   origin: Origin | None = None, seed: int = 0) -> tuple[Game, RouteError | None]:
     """Replay as far as the route still fits; return (game, error or None).
 
     The game keeps its text, as it will be played on: a fresh play of the same
@@ -499,7 +514,7 @@ def replay_partial(story: Story, route, origin: dict | None = None, seed: int = 
         return game, exc
 
 
-def _failed_step(story: Story, route, origin, seed: int = 0) -> int:
+def _failed_step(story: Story, route: Sequence[str], origin: Origin | None, seed: int = 0) -> int:
     """How many steps of `route` replay before one fails."""
     game = Game(story, seed=seed) if origin is None else Game.starting_at(story, origin["scene"], origin["vars"],
                                                                             seed=seed)
@@ -513,9 +528,9 @@ def _failed_step(story: Story, route, origin, seed: int = 0) -> int:
 
 def transcript(story: Story, state: GameState) -> list[tuple[str, str, str]]:
     """The road so far: ("scene", chapter, title) and ("choice", "", text) entries."""
-    entries = []
+    entries: list[tuple[str, str, str]] = []
 
-    def record(game, choice_id):
+    def record(game: Game, choice_id: str) -> None:
         for frame in game.frames:
             entries.append(("scene", frame.scene.chapter or "", frame.scene.title))
         text = next((c.text for c in game.choices if c.id == choice_id), choice_id)

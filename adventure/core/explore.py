@@ -12,13 +12,23 @@ backwards from the endings.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import Any, Union
 
-from .engine import Game
+from .engine import Game, GameState
 from .errors import PlayError
 from .expr import names, visited_scenes
+from .model import Story
+from .types import CompiledScene, Tree, Value
 from .walk import edges, expressions
+
+Route = list[str]  # choice ids from the start
+Progress = Callable[[int, int], object]  # (done, of how many)
+# A state reduced to what can still change the story's course (see _Keyer).
+Key = tuple[str, tuple[Value, ...], Union[tuple[int, ...], None], Union[frozenset[str], None]]
+Getter = Callable[[Mapping[str, Any]], tuple[Any, ...]]
 
 DEFAULT_MAX_STATES = 500_000
 _NO_CAP = 1 << 62  # a visit count that is never capped
@@ -34,13 +44,13 @@ class Report:
     scenes_reached: int = 0
     choices_total: int = 0
     choices_taken: int = 0
-    endings: dict = field(default_factory=dict)       # ending scene id -> shortest route
-    softlocks: list = field(default_factory=list)     # routes into states with no way to an ending
-    unreached_scenes: list = field(default_factory=list)
-    untaken_choices: list = field(default_factory=list)
+    endings: dict[str, Route] = field(default_factory=dict)  # ending scene id -> shortest route
+    softlocks: list[Route] = field(default_factory=list)     # routes into states with no way to an ending
+    unreached_scenes: list[str] = field(default_factory=list)
+    untaken_choices: list[str] = field(default_factory=list)
     playthroughs: int = 0
-    unfinished: list = field(default_factory=list)    # random mode: routes that hit the step limit
-    failures: list = field(default_factory=list)      # (route, message): steps the engine could not take
+    unfinished: list[Route] = field(default_factory=list)    # random mode: routes that hit the step limit
+    failures: list[tuple[Route, str]] = field(default_factory=list)  # (route, message): steps that failed
 
     @property
     def ok(self) -> bool:
@@ -48,7 +58,7 @@ class Report:
             return not (self.softlocks or self.unfinished or self.failures)
         return not (self.softlocks or self.unreached_scenes or self.bound_reached or self.failures)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "mode": self.mode, "states": self.states, "bound_reached": self.bound_reached,
             "scenes_total": self.scenes_total, "scenes_reached": self.scenes_reached,
@@ -69,12 +79,16 @@ class _Keyer:
     counts compared only with constants are capped just past the largest.
     """
 
-    def __init__(self, story):
+    def __init__(self, story: Story):
         scenes = story.compiled["scenes"]
         order = list(scenes)
-        own_vars, own_asked, own_once, caps = {}, {}, {}, {}
+        own_vars: dict[str, set[str]] = {}
+        own_asked: dict[str, set[str]] = {}
+        own_once: dict[str, set[str]] = {}
+        caps: dict[str, int | None] = {}
         for sid, scene in scenes.items():
-            reads, asked = set(), set()
+            reads: set[str] = set()
+            asked: set[str] = set()
             for tree in _flow_trees(scene):
                 names(tree, reads)
                 visited_scenes(tree, asked)
@@ -84,30 +98,30 @@ class _Keyer:
         live = _closure(order, edges(story.compiled),
                         {sid: (own_vars[sid], own_asked[sid], own_once[sid]) for sid in order})
         var_order = list(story.variables)
-        self.plan = {}
-        self.asked = set()
+        self.plan: dict[str, tuple[Getter, Getter, tuple[int, ...], frozenset[str]]] = {}
+        self.asked: set[str] = set()
         for sid in order:
             reads, asked, once = live[sid]
-            asked = sorted(asked)
-            bounds = tuple(_NO_CAP if caps.get(a) is None else caps[a] for a in asked)
-            self.plan[sid] = (_getter(n for n in var_order if n in reads), _getter(asked), bounds,
+            counted = sorted(asked)
+            bounds = tuple(_NO_CAP if (cap := caps.get(a)) is None else cap for a in counted)
+            self.plan[sid] = (_getter(n for n in var_order if n in reads), _getter(counted), bounds,
                               frozenset(once))
-            self.asked.update(asked)
+            self.asked.update(counted)
 
-    def __call__(self, state):
+    def __call__(self, state: GameState) -> Key:
         variables, counts, bounds, once = self.plan[state.scene]
         return (state.scene, variables(state.vars),
                 tuple(map(min, counts(state.visits), bounds)) if bounds else None,
                 once.intersection(state.used) if once else None, state.stack)
 
-    def prune(self, state):
+    def prune(self, state: GameState) -> None:
         """Keep only the visit counts something asks about (every one of them, from 0), so
         copies of this state stay small and the key can read them all at once."""
         visits = state.visits
         state.visits = {k: visits.get(k, 0) for k in self.asked}
 
 
-def _getter(keys):
+def _getter(keys: Iterable[str]) -> Getter:
     """A function of a dict returning a tuple of the values at `keys`."""
     keys = list(keys)
     if len(keys) > 1:
@@ -118,12 +132,12 @@ def _getter(keys):
     return lambda d: ()
 
 
-def _flow_trees(scene):
+def _flow_trees(scene: CompiledScene) -> Iterator[Tree]:
     """The expressions that can change where play goes: conditions of choices and all effects."""
     return (tree for _role, tree in expressions(scene, text=False))
 
 
-def _caps(tree, caps):
+def _caps(tree: Tree, caps: dict[str, int | None]) -> None:
     """Record, per scene, the count past which visited() comparisons cannot change."""
     kind = tree[0]
     if kind == "cmp":
@@ -149,13 +163,19 @@ def _caps(tree, caps):
                 _caps(part, caps)
 
 
-def _closure(order, edges, own):
+def _closure(order: list[str], edges: dict[str, list[str]],
+             own: dict[str, tuple[set[str], set[str], set[str]]]) -> dict[str, list[set[str]]]:
     """For each node, the union of `own` sets over every node reachable from it (itself included).
 
     Tarjan's strongly connected components, iteratively; each component's sets
     are the union of its members' and its successors'.
     """
-    index, low, on_stack, stack, comp_of, comps = {}, {}, set(), [], {}, []
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    comp_of: dict[str, int] = {}
+    comps: list[list[str]] = []
     counter = 0
     for root in order:
         if root in index:
@@ -182,7 +202,7 @@ def _closure(order, edges, own):
                 parent = work[-1][0]
                 low[parent] = min(low[parent], low[node])
             if low[node] == index[node]:
-                members = []
+                members: list[str] = []
                 while True:
                     member = stack.pop()
                     on_stack.discard(member)
@@ -192,9 +212,9 @@ def _closure(order, edges, own):
                         break
                 comps.append(members)
     # Tarjan emits components in reverse topological order: successors come first.
-    result = {}
+    result: dict[int, list[set[str]]] = {}
     for c, members in enumerate(comps):
-        sets = [set(), set(), set()]
+        sets: list[set[str]] = [set(), set(), set()]
         for member in members:
             for k in range(3):
                 sets[k] |= own[member][k]
@@ -207,19 +227,19 @@ def _closure(order, edges, own):
     return {node: result[comp_of[node]] for node in order}
 
 
-def _totals(story, report):
+def _totals(story: Story, report: Report) -> None:
     report.scenes_total = len(story.scenes)
     report.choices_total = sum(len(s.choices) for s in story.scenes.values())
 
 
-def _coverage(story, report, scenes_seen, choices_seen):
+def _coverage(story: Story, report: Report, scenes_seen: set[str], choices_seen: set[str]) -> None:
     report.scenes_reached = len(scenes_seen)
     report.choices_taken = len(choices_seen)
     report.unreached_scenes = [sid for sid in story.scenes if sid not in scenes_seen]
     report.untaken_choices = [c.key for s in story.scenes.values() for c in s.choices if c.key not in choices_seen]
 
 
-def explore(story, max_states: int = DEFAULT_MAX_STATES, progress=None) -> Report:
+def explore(story: Story, max_states: int = DEFAULT_MAX_STATES, progress: Progress | None = None) -> Report:
     """Exhaustive breadth-first search of the story's reachable states.
 
     Allocates millions of small objects that form no cycles: a host that can
@@ -236,16 +256,18 @@ def explore(story, max_states: int = DEFAULT_MAX_STATES, progress=None) -> Repor
         return report
     key_of.prune(first.state)
     games = [first]
-    parents = [(-1, None)]           # state index -> (parent index, choice id)
+    # state index -> (parent index, choice id); the root has neither, and _route never reads its entry
+    parents: list[tuple[int, str]] = [(-1, None)]  # type: ignore[list-item]
     successors: list[list[int]] = []
     index = {key_of(first.state): 0}
-    scenes_seen, choices_seen = set(first.trail), set()
-    ending_states = []
+    scenes_seen = set(first.trail)
+    choices_seen: set[str] = set()
+    ending_states: list[int] = []
     cursor = 0
     while cursor < len(games):
         game = games[cursor]
-        games[cursor] = None          # the state is expanded; let it go
-        nexts = []
+        games[cursor] = None  # type: ignore[call-overload]  # the state is expanded; let it go
+        nexts: list[int] = []
         successors.append(nexts)
         if game.ended:
             ending_states.append(cursor)
@@ -287,8 +309,8 @@ def explore(story, max_states: int = DEFAULT_MAX_STATES, progress=None) -> Repor
     return report
 
 
-def _route(parents, i) -> list[str]:
-    route = []
+def _route(parents: list[tuple[int, str]], i: int) -> Route:
+    route: Route = []
     while i > 0:
         i, choice = parents[i]
         route.append(choice)
@@ -296,7 +318,8 @@ def _route(parents, i) -> list[str]:
     return route
 
 
-def _softlocks(parents, successors, ending_states, games) -> list[list[str]]:
+def _softlocks(parents: list[tuple[int, str]], successors: list[list[int]], ending_states: list[int],
+               games: int) -> list[Route]:
     """Routes into the states from which no ending can be reached.
 
     A state is good if it is an ending or leads to a good state. States are
@@ -318,20 +341,22 @@ def _softlocks(parents, successors, ending_states, games) -> list[list[str]]:
                         changed = True
                         break
     # Report each doomed region once: the doomed states whose parent could still end well.
-    out = []
+    out: list[Route] = []
     for i in range(games):
         if not good[i] and (i == 0 or good[parents[i][0]]):
             out.append(_route(parents, i))
     return out
 
 
-def random_playthroughs(story, count: int, seed: int = 0, max_steps: int = 10_000, progress=None) -> Report:
+def random_playthroughs(story: Story, count: int, seed: int = 0, max_steps: int = 10_000,
+                        progress: Progress | None = None) -> Report:
     """Seeded random play-throughs, preferring the choices taken least so far."""
     report = Report(mode="random")
     _totals(story, report)
     rng = random.Random(seed)
     taken: dict[str, int] = {}
-    scenes_seen, choices_seen = set(), set()
+    scenes_seen: set[str] = set()
+    choices_seen: set[str] = set()
     for n in range(count):
         try:
             game = Game(story, keep_text=False)

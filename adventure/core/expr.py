@@ -23,8 +23,11 @@ Tree forms:
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from .errors import EvaluationError
+from .types import Evaluator, HostFunction, Tree, Visits, Vars
 
 BOOL, INT, STR = "bool", "int", "str"
 INT_LIMIT = 10**15  # no int a story holds may pass this, so no number grows without bound
@@ -32,18 +35,18 @@ MAX_STR = 10_000    # characters in a str variable
 MAX_DEPTH = 32      # nesting of an expression tree, so walking one never nears Python's stack limit
 
 _TYPES = {bool: BOOL, int: INT, str: STR}
-_CMP_FUNCS = {
+_CMP_FUNCS: dict[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt,
     "<=": operator.le, ">": operator.gt, ">=": operator.ge,
 }
 
 
-def type_of_value(value) -> str | None:
+def type_of_value(value: object) -> str | None:
     return _TYPES.get(type(value))
 
 
 # -- walking ------------------------------------------------------------------
-def names(tree, out: set | None = None) -> set:
+def names(tree: Tree, out: set[str] | None = None) -> set[str]:
     """The variable names a tree reads."""
     out = set() if out is None else out
     if tree[0] == "v":
@@ -60,7 +63,7 @@ def names(tree, out: set | None = None) -> set:
     return out
 
 
-def visited_scenes(tree, out: set | None = None, draws: bool = False) -> set:
+def visited_scenes(tree: Tree, out: set[str] | None = None, draws: bool = False) -> set[str]:
     """The scene ids a tree asks visited() about (and, with `draws`, those its random draws count)."""
     out = set() if out is None else out
     if tree[0] == "visited":
@@ -80,7 +83,7 @@ def visited_scenes(tree, out: set | None = None, draws: bool = False) -> set:
     return out
 
 
-def compile_tree(tree, funcs=None):
+def compile_tree(tree: Tree, funcs: Mapping[str, HostFunction] | None = None) -> Evaluator:
     """Turn a tree into a function of (variables, visits); `funcs` holds the bound host functions."""
     kind = tree[0]
     if kind in _ARITH:
@@ -141,7 +144,7 @@ def compile_tree(tree, funcs=None):
         operands = [compile_tree(t, funcs) for t in tree[1::2]]
         ops = [_CMP_FUNCS[o] for o in tree[2::2]]
 
-        def chain(v, n):
+        def chain(v: Vars, n: Visits) -> bool:
             left = operands[0](v, n)
             for op, f in zip(ops, operands[1:]):
                 right = f(v, n)
@@ -156,14 +159,15 @@ def compile_tree(tree, funcs=None):
     raise ValueError(f"unknown expression node {kind!r}")
 
 
-def source_of(tree) -> str:
+def source_of(tree: Tree) -> str:
     """Readable text of a tree, for graphs and messages."""
     kind = tree[0]
     if kind == "c":
         value = tree[1]
         return ("true" if value else "false") if isinstance(value, bool) else repr(value)
     if kind == "v":
-        return tree[1]
+        name: str = tree[1]
+        return name
     if kind == "visited":
         return f"visited({tree[1]!r})"
     if kind == "not":
@@ -190,7 +194,7 @@ def source_of(tree) -> str:
     return "?"
 
 
-def _wrap(tree) -> str:
+def _wrap(tree: Tree) -> str:
     text = source_of(tree)
     return f"({text})" if tree[0] in ("and", "or", "if", "+", "-") else text
 
@@ -253,19 +257,19 @@ def mix(seed: int, site: int, count: int) -> int:
     return (x ^ (x >> 31)) >> 1
 
 
-def _floordiv(a, b):
+def _floordiv(a: int, b: int) -> int:
     if b == 0:
         raise EvaluationError("division by zero")
     return a // b
 
 
-def _mod(a, b):
+def _mod(a: int, b: int) -> int:
     if b == 0:
         raise EvaluationError("division by zero (in %)")
     return a % b
 
 
-def _mul(a, b):
+def _mul(a: int, b: int) -> int:
     # Bounded here, before a product of products can grow to millions of digits.
     value = a * b
     if not -INT_LIMIT <= value <= INT_LIMIT:
@@ -273,4 +277,4 @@ def _mul(a, b):
     return value
 
 
-_ARITH = {"*": _mul, "//": _floordiv, "%": _mod}
+_ARITH: dict[str, Callable[[int, int], int]] = {"*": _mul, "//": _floordiv, "%": _mod}

@@ -6,46 +6,57 @@ compiles it once into closures so play never re-reads a tree.
 """
 from __future__ import annotations
 
-from collections import namedtuple
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, KeysView, Mapping
 from types import MappingProxyType
+from typing import Any, NamedTuple, NoReturn, Union
 
 from .errors import EvaluationError
 from .expr import INT_LIMIT, MAX_STR, compile_tree
+from .types import (CompiledChoice, CompiledScene, CompiledStory, Effect, Evaluator, FunctionSpec, HostFunction,
+                    SpeakerSpec, Template, TextItem, Value, VariableSpec, Vars, Visits)
 
 FORMAT = 1  # version of the compiled form; part of the cache key
 
 
-class Line(namedtuple("Line", "text speaker tags glue", defaults=(None, (), False))):
+class Line(NamedTuple):
     """A rendered paragraph: its text, who says it (None for narration), the author's tags
     for the host, and glue: "before" (it joins the paragraph before it), "after" (the
     next joins it), "both", or False. `Game.frames` has already joined glued paragraphs."""
 
-    __slots__ = ()
+    text: str
+    speaker: str | None = None
+    tags: tuple[str, ...] = ()
+    glue: str | bool = False
 
 
-def compile_template(parts, funcs=None):
+Funcs = Union[Mapping[str, HostFunction], None]  # the bound host functions, if the story has any
+Renderer = Callable[[Vars, Visits], str]
+TextRenderer = Callable[[Vars, Visits, list[Line]], None]  # appends the Lines it renders
+Step = Callable[[Vars, Visits], None]                      # changes the variables
+
+
+def compile_template(parts: Template, funcs: Funcs = None) -> Renderer:
     """A template is a list of str and expression trees; return a renderer."""
     if all(isinstance(p, str) for p in parts):
-        text = "".join(parts)
+        text = "".join(parts)  # type: ignore[arg-type]  # all str, as just checked
         return lambda v, n: text
     compiled = [p if isinstance(p, str) else compile_tree(p, funcs) for p in parts]
 
-    def render(v, n):
-        out = []
+    def render(v: Vars, n: Visits) -> str:
+        out: list[str] = []
         for f in compiled:
             if f.__class__ is str:
                 out.append(f)
             else:
-                value = f(v, n)
+                value = f(v, n)  # type: ignore[operator]  # not a str: a compiled expression
                 out.append(("true" if value else "false") if value is True or value is False else str(value))
         return "".join(out)
     return render
 
 
-def compile_text(items, funcs=None):
+def compile_text(items: list[TextItem], funcs: Funcs = None) -> TextRenderer:
     """Compile text items into a function (vars, visits, out) appending Lines."""
-    steps = []
+    steps: list[Callable[..., None]] = []  # lambdas that bind their parts as defaults
     for item in items:
         if "if" in item:
             cond = compile_tree(item["if"], funcs)
@@ -62,13 +73,14 @@ def compile_text(items, funcs=None):
             else:
                 steps.append(lambda v, n, out, f=tmpl, s=speaker: out.append(Line(f(v, n), s)))
 
-    def run(v, n, out):
+    def run(v: Vars, n: Visits, out: list[Line]) -> None:
         for step in steps:
             step(v, n, out)
     return run
 
 
-def compile_effects(effects, variables, funcs=None):
+def compile_effects(effects: list[Effect] | None, variables: Mapping[str, VariableSpec],
+                    funcs: Funcs = None) -> Step | None:
     """Compile [kind, name, tree, loc] effects into one function mutating vars.
 
     Every value assigned is kept within its variable's declaration: an int is
@@ -78,7 +90,7 @@ def compile_effects(effects, variables, funcs=None):
     """
     if not effects:
         return None
-    steps = []
+    steps: list[Callable[..., None]] = []  # lambdas that bind their parts as defaults
     for kind, name, tree, _loc in effects:
         spec = variables[name]
         if kind == "toggle":
@@ -94,18 +106,18 @@ def compile_effects(effects, variables, funcs=None):
     if len(steps) == 1:
         return steps[0]
 
-    def run(v, n):
+    def run(v: Vars, n: Visits) -> None:
         for step in steps:
             step(v, n)
     return run
 
 
-def _keeper(name, spec):
+def _keeper(name: str, spec: VariableSpec) -> Callable[[Any], Value]:
     """A function that returns a value fit for the variable, or raises EvaluationError."""
     if spec["type"] == "int":
         lo, hi = spec.get("min", -INT_LIMIT), spec.get("max", INT_LIMIT)
 
-        def keep_int(value):
+        def keep_int(value: int) -> int:
             if lo <= value <= hi:
                 return value
             if "min" in spec and value < lo:
@@ -118,7 +130,7 @@ def _keeper(name, spec):
     if spec["type"] == "str":
         values = frozenset(spec["values"]) if "values" in spec else None
 
-        def keep_str(value):
+        def keep_str(value: str) -> str:
             if values is not None and value not in values:
                 raise EvaluationError(f"{name} cannot be {_short(value)}: it is one of {', '.join(sorted(values))}")
             if len(value) > MAX_STR:
@@ -128,12 +140,12 @@ def _keeper(name, spec):
     return lambda value: value
 
 
-def _short(value) -> str:
+def _short(value: Value) -> str:
     text = repr(value) if isinstance(value, str) else (str(value) if abs(value) < 10**30 else "a huge number")
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def fits(spec, value) -> str | None:
+def fits(spec: VariableSpec, value: Any) -> str | None:
     """Why `value` cannot be held by a variable declared as `spec`, or None if it can."""
     if type(value).__name__ != spec["type"]:
         return f"should be a {spec['type']}"
@@ -153,7 +165,8 @@ class Choice:
     __slots__ = ("id", "key", "scene", "text", "target", "cond", "effects", "once", "fallback", "call", "ret",
                  "tags")
 
-    def __init__(self, scene_id, data, variables, funcs=None):
+    def __init__(self, scene_id: str, data: CompiledChoice, variables: Mapping[str, VariableSpec],
+                 funcs: Funcs = None):
         self.id = data["id"]
         self.key = f"{scene_id}/{self.id}"
         self.scene = scene_id
@@ -172,7 +185,8 @@ class Scene:
     __slots__ = ("id", "title", "chapter", "file", "loc", "ending", "render", "effects", "choices",
                  "has_fallback", "tags", "part_of")
 
-    def __init__(self, scene_id, data, variables, funcs=None):
+    def __init__(self, scene_id: str, data: CompiledScene, variables: Mapping[str, VariableSpec],
+                 funcs: Funcs = None):
         self.id = scene_id
         self.title = data.get("title") or (scene_id if data.get("part_of") else scene_id).split(".")[0].replace(
             "_", " ").capitalize()
@@ -188,51 +202,51 @@ class Scene:
         self.part_of = data.get("part_of")  # the scene a format-2 part belongs to
 
 
-def _read_only(self, *args, **kwargs):
+def _read_only(self: object, *args: object, **kwargs: object) -> NoReturn:
     raise TypeError("a story's scenes cannot be changed")
 
 
-class Scenes(dict):
+class Scenes(dict[str, "Scene"]):
     """Scene id -> Scene, read-only, each compiled the first time it is asked for: a
     big story starts as fast as its compiled form loads, and pays only for scenes played.
     A dict underneath (with every way to change it closed) so that a scene already
     built is found at C speed."""
 
-    def __init__(self, data, variables, funcs):
+    def __init__(self, data: Mapping[str, CompiledScene], variables: Mapping[str, VariableSpec], funcs: Funcs):
         super().__init__()
         self._data, self._variables, self._funcs = data, variables, funcs
 
-    def __missing__(self, sid):
+    def __missing__(self, sid: str) -> Scene:
         if sid not in self._data:
             raise KeyError(sid)
         scene = Scene(sid, self._data[sid], self._variables, self._funcs)
         dict.__setitem__(self, sid, scene)
         return scene
 
-    def get(self, sid, default=None):
+    def get(self, sid: str, default: Scene | None = None) -> Scene | None:  # type: ignore[override]
         return self[sid] if sid in self._data else default
 
-    def __contains__(self, sid):
+    def __contains__(self, sid: object) -> bool:
         return sid in self._data
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._data)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._data)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return self is other
 
-    __hash__ = object.__hash__
+    __hash__ = object.__hash__  # type: ignore[assignment]
 
-    def keys(self):
+    def keys(self) -> KeysView[str]:  # type: ignore[override]
         return self._data.keys()
 
-    def values(self):
+    def values(self) -> list[Scene]:  # type: ignore[override]
         return [self[sid] for sid in self._data]
 
-    def items(self):
+    def items(self) -> list[tuple[str, Scene]]:  # type: ignore[override]
         return [(sid, self[sid]) for sid in self._data]
 
     def build_all(self) -> None:
@@ -251,7 +265,7 @@ class Story:
     each is called with the declared argument types and must return the declared type.
     """
 
-    def __init__(self, compiled: dict, functions: Mapping | None = None):
+    def __init__(self, compiled: CompiledStory, functions: Mapping[str, Callable[..., Any]] | None = None):
         self.compiled = compiled
         self.id = compiled["id"]
         self.title = compiled["title"]
@@ -265,11 +279,11 @@ class Story:
         self._funcs = bind_functions(self.functions, functions or {})
         self.scenes = Scenes(compiled["scenes"], compiled["variables"], self._funcs)
         self.defaults = MappingProxyType({name: spec["default"] for name, spec in compiled["variables"].items()})
-        self._asked = None
+        self._asked: frozenset[str] | None = None
         self.draws = bool(compiled.get("draws"))  # some effect draws random numbers
 
     @property
-    def asked(self) -> frozenset:
+    def asked(self) -> frozenset[str]:
         """The scenes whose visit counts anything in the story reads (`visited()`)."""
         if self._asked is None:
             from .walk import visited_anywhere
@@ -277,11 +291,12 @@ class Story:
             self._asked = frozenset(visited_anywhere(self.compiled))
         return self._asked
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<Story {self.id!r} v{self.version}: {len(self.scenes)} scenes>"
 
 
-def bind_functions(declared: Mapping, given: Mapping) -> dict:
+def bind_functions(declared: Mapping[str, FunctionSpec],
+                   given: Mapping[str, Callable[..., Any]]) -> dict[str, HostFunction]:
     """Wrap each host function so a wrong return type is an EvaluationError, never a crash.
 
     Raises StoryError-free ValueError listing what is missing or not callable; the
@@ -290,24 +305,24 @@ def bind_functions(declared: Mapping, given: Mapping) -> dict:
     missing = [name for name in declared if not callable(given.get(name))]
     if missing:
         raise MissingFunctions(missing)
-    out = {}
+    out: dict[str, HostFunction] = {}
     for name, spec in declared.items():
         out[name] = _guarded(name, given[name], spec["returns"])
     return out
 
 
 class MissingFunctions(Exception):
-    def __init__(self, names):
+    def __init__(self, names: list[str]):
         self.names = names
         super().__init__(", ".join(names))
 
 
-def _guarded(name, fn, returns):
-    want = {"bool": bool, "int": int, "str": str}[returns]
+def _guarded(name: str, fn: Callable[..., Any], returns: str) -> HostFunction:
+    want: type[Any] = {"bool": bool, "int": int, "str": str}[returns]
 
-    def call(*args):
+    def call(*args: Value) -> Value:
         try:
-            value = fn(*args)
+            value: Any = fn(*args)  # the host's: checked below before the story sees it
         except Exception as exc:  # the host's code: whatever it raises becomes one line
             raise EvaluationError(f"host function {name} failed: {type(exc).__name__}: {exc}") from None
         if type(value) is not want:
@@ -316,5 +331,5 @@ def _guarded(name, fn, returns):
             raise EvaluationError(f"host function {name} returned a number outside \u00b1{INT_LIMIT:,}")
         if want is str and len(value) > MAX_STR:
             raise EvaluationError(f"host function {name} returned more than {MAX_STR:,} characters")
-        return value
+        return value  # type: ignore[no-any-return]  # of the declared type, as checked
     return call

@@ -17,6 +17,7 @@ from typing import Any
 from .engine import MAX_CALLS, Frame, Game, GameState, replay_partial
 from .errors import AdventureError, StateError
 from .model import Line, Story
+from .types import Origin
 
 SNAPSHOT_FORMAT = 2
 MAX_ROUTE = 1_000_000  # choices; far past any play-through, short of a memory bomb
@@ -85,7 +86,7 @@ def restore(story: Story, record: Any) -> tuple[Game, str | None]:
     return migrate(story, route, origin, seed if type(seed) is int and 0 <= seed < 2**63 else 0)
 
 
-def migrate(story: Story, route: list[str], origin: dict | None, seed: int = 0) -> tuple[Game, str]:
+def migrate(story: Story, route: list[str], origin: Origin | None, seed: int = 0) -> tuple[Game, str]:
     """Replay a route through a story that changed since it was recorded."""
     try:
         game, problem = replay_partial(story, route, origin, seed)
@@ -100,7 +101,7 @@ def migrate(story: Story, route: list[str], origin: dict | None, seed: int = 0) 
     return game, note
 
 
-def _direct(story: Story, record: dict, route: list[str], origin: dict | None) -> Game:
+def _direct(story: Story, record: dict[str, Any], route: list[str], origin: Origin | None) -> Game:
     scene, variables = record.get("scene"), record.get("vars")
     visits, used = record.get("visits", {}), record.get("used", [])
     if not isinstance(scene, str) or scene not in story.scenes:
@@ -125,7 +126,7 @@ def _passed(story: Story, passed: Any) -> list[Frame]:
     """The scenes the last choice passed through on its way (their text as it read then)."""
     if not isinstance(passed, list):
         raise StateError("damaged: the last step's text is not a list")
-    frames = []
+    frames: list[Frame] = []
     for item in passed:
         ok = (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) and item[0] in story.scenes
               and isinstance(item[1], list))
@@ -149,7 +150,7 @@ def _route(route: Any) -> list[str]:
     return route.split(" ")
 
 
-def _origin(origin: Any) -> dict | None:
+def _origin(origin: Any) -> Origin | None:
     if origin is None:
         return None
     if not (isinstance(origin, dict) and isinstance(origin.get("scene"), str) and isinstance(origin.get("vars"), dict)):

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable, Collection, Mapping
+from typing import Any, Literal, TypeVar, overload
 
 from .expr import BOOL, INT, INT_LIMIT, MAX_DEPTH, MAX_STR, STR, type_of_value
+from .types import FunctionSpec, Tree, Value
 
 MAX_SOURCE = 2000  # characters; longer expressions are refused, not parsed
 
@@ -18,6 +21,9 @@ _CMP_OPS = {
     ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
 }
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+_T = TypeVar("_T")
+Typed = tuple[Tree, str]  # a tree and its type ("bool", "int" or "str")
 
 
 class ExprError(Exception):
@@ -33,8 +39,10 @@ class ExprError(Exception):
 class Parser:
     """Parses expressions against a story's declared variables and scene ids."""
 
-    def __init__(self, var_types: dict[str, str], scene_ids, var_values: dict | None = None,
-                 functions: dict | None = None, ranges: dict | None = None):
+    def __init__(self, var_types: dict[str, str], scene_ids: Collection[str],
+                 var_values: dict[str, list[str]] | None = None,
+                 functions: Mapping[str, FunctionSpec] | None = None,
+                 ranges: dict[str, tuple[int | None, int | None]] | None = None):
         self.var_types = var_types
         self.scene_ids = scene_ids
         self.var_values = var_values or {}  # str variables limited to a set of values
@@ -43,14 +51,14 @@ class Parser:
         self._in_effect = False             # random() may only be drawn in an effect
         self.defines: dict = {}             # name -> {"params": [(name, type)], "tree", "type"} (see define())
         self._scope: list[dict] = []        # parameters in force while a definition's body is parsed
-        self._memo: dict = {}  # stories repeat the same few expressions thousands of times
+        self._memo: dict[tuple[str | None, ...], Any] = {}  # stories repeat the same few expressions thousands of times
 
     # -- entry points -------------------------------------------------------
-    def expression(self, source: str, want: str | None = None):
+    def expression(self, source: str, want: str | None = None) -> Typed:
         """Parse `source`; return (tree, type). Raise ExprError if it does not fit."""
         return self._remembered(("e", source, want), lambda: self._expression(source, want))
 
-    def effect(self, source: str):
+    def effect(self, source: str) -> tuple[str, str, Tree | None]:
         """Parse one effect; return (kind, name, tree) with kind set/add/sub/toggle."""
         self._in_effect = True
         try:
@@ -71,19 +79,19 @@ class Parser:
             self._scope.pop()
         self.defines[name] = {"params": params, "tree": tree, "type": typ}
 
-    def _remembered(self, key, parse):
+    def _remembered(self, key: tuple[str | None, ...], parse: Callable[[], _T]) -> _T:
         """Parse once per distinct source; a remembered failure is raised afresh each time."""
         if key not in self._memo:
             try:
                 self._memo[key] = parse()
             except ExprError as exc:
                 self._memo[key] = exc
-        result = self._memo[key]
+        result: _T | ExprError = self._memo[key]
         if isinstance(result, ExprError):
             raise ExprError(result.message, result.offset, result.code)
         return result
 
-    def _expression(self, source: str, want: str | None = None):
+    def _expression(self, source: str, want: str | None = None) -> Typed:
         node = _parse(source, "eval").body
         tree, typ = self._node(node)
         _bounded(tree)
@@ -92,7 +100,7 @@ class Parser:
                             node.col_offset, "E016")
         return tree, typ
 
-    def _effect(self, source: str):
+    def _effect(self, source: str) -> tuple[str, str, Tree | None]:
         text = source.strip()
         if text.startswith("toggle ") or text == "toggle":
             name = text[len("toggle"):].strip()
@@ -130,13 +138,13 @@ class Parser:
         return kind, name, tree
 
     # -- nodes ---------------------------------------------------------------
-    def _declared(self, name: str, offset: int):
+    def _declared(self, name: str, offset: int) -> None:
         if not _NAME_RE.match(name or ""):
             raise ExprError(f"not a variable name: {name!r}", offset)
         if name not in self.var_types:
             raise ExprError(f"undeclared variable {name!r}", offset, "E013")
 
-    def _check_value(self, name: str, value, offset: int):
+    def _check_value(self, name: str, value: Value, offset: int) -> None:
         lo, hi = self.ranges.get(name, (None, None))
         if type(value) is int and ((lo is not None and value < lo) or (hi is not None and value > hi)):
             raise ExprError(f"{value} is outside the range of {name} ({'' if lo is None else lo}.."
@@ -146,24 +154,24 @@ class Parser:
             raise ExprError(f"{value!r} is not one of the values of {name} ({', '.join(allowed)})",
                             offset, "E019")
 
-    def _node(self, node):
-        method = getattr(self, "_" + type(node).__name__, None)
+    def _node(self, node: ast.AST) -> Typed:
+        method: Callable[[ast.AST], Typed] | None = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             raise ExprError(f"{_describe(node)} is not allowed in a story expression",
                             getattr(node, "col_offset", 0))
         return method(node)
 
-    def _Constant(self, node):
+    def _Constant(self, node: ast.Constant) -> Typed:
         typ = type_of_value(node.value)
         if typ is None:
             raise ExprError(f"{_short(node.value)} is not a bool, int or str literal", node.col_offset)
-        if typ == INT and not -INT_LIMIT <= node.value <= INT_LIMIT:
+        if isinstance(node.value, int) and not -INT_LIMIT <= node.value <= INT_LIMIT:
             raise ExprError(f"numbers in a story are limited to \u00b1{INT_LIMIT:,}", node.col_offset, "E030")
-        if typ == STR and len(node.value) > MAX_STR:
+        if isinstance(node.value, str) and len(node.value) > MAX_STR:
             raise ExprError(f"text in an expression is limited to {MAX_STR:,} characters", node.col_offset, "E030")
         return ["c", node.value], typ
 
-    def _Name(self, node):
+    def _Name(self, node: ast.Name) -> Typed:
         if self._scope and node.id in self._scope[-1]:
             return ["p", node.id], self._scope[-1][node.id]
         if node.id in ("true", "True"):
@@ -173,7 +181,7 @@ class Parser:
         self._declared(node.id, node.col_offset)
         return ["v", node.id], self.var_types[node.id]
 
-    def _Call(self, node):
+    def _Call(self, node: ast.Call) -> Typed:
         if not isinstance(node.func, ast.Name):
             raise ExprError("only visited('scene'), min, max, abs and the story's functions may be called",
                             node.col_offset, "E015")
@@ -232,7 +240,7 @@ class Parser:
             given[pname] = tree
         return _substitute(define["tree"], given), define["type"]
 
-    def _visited(self, node):
+    def _visited(self, node: ast.Call) -> Typed:
         args = node.args
         if len(args) != 1 or not (isinstance(args[0], ast.Constant) and isinstance(args[0].value, str)):
             raise ExprError("visited() takes one scene id in quotes", node.col_offset, "E015")
@@ -241,7 +249,7 @@ class Parser:
             raise ExprError(f"visited() names an unknown scene {scene!r}", args[0].col_offset, "E017")
         return ["visited", scene], INT
 
-    def _UnaryOp(self, node):
+    def _UnaryOp(self, node: ast.UnaryOp) -> Typed:
         tree, typ = self._node(node.operand)
         if isinstance(node.op, ast.Not):
             self._want(typ, BOOL, node, "not")
@@ -255,7 +263,7 @@ class Parser:
             return ["neg", tree], INT
         raise ExprError(f"{_describe(node.op)} is not allowed", node.col_offset)
 
-    def _BoolOp(self, node):
+    def _BoolOp(self, node: ast.BoolOp) -> Typed:
         parts = []
         for value in node.values:
             tree, typ = self._node(value)
@@ -263,7 +271,7 @@ class Parser:
             parts.append(tree)
         return ["and" if isinstance(node.op, ast.And) else "or", *parts], BOOL
 
-    def _BinOp(self, node):
+    def _BinOp(self, node: ast.BinOp) -> Typed:
         ops = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%"}
         symbol = ops.get(type(node.op))
         if symbol is None:
@@ -279,7 +287,7 @@ class Parser:
             raise ExprError("division by zero", node.right.col_offset, "E016")
         return [symbol, left, right], INT
 
-    def _Compare(self, node):
+    def _Compare(self, node: ast.Compare) -> Typed:
         tree, typ = self._node(node.left)
         out = ["cmp", tree]
         prev_tree, prev_type = tree, typ
@@ -299,7 +307,7 @@ class Parser:
             prev_tree, prev_type = right, rtype
         return out, BOOL
 
-    def _IfExp(self, node):
+    def _IfExp(self, node: ast.IfExp) -> Typed:
         cond, ct = self._node(node.test)
         self._want(ct, BOOL, node.test, "if")
         a, at = self._node(node.body)
@@ -309,7 +317,7 @@ class Parser:
                             node.col_offset, "E016")
         return ["if", cond, a, b], at
 
-    def _want(self, got, want, node, what):
+    def _want(self, got: str, want: str, node: ast.AST, what: str) -> None:
         if got != want:
             raise ExprError(f"{what} needs a {want}, got a {got}", getattr(node, "col_offset", 0), "E016")
 
@@ -320,7 +328,7 @@ def _substitute(tree, given: dict):
     return [_substitute(t, given) if isinstance(t, list) and t and isinstance(t[0], str) else t for t in tree]
 
 
-def _bounded(tree) -> None:
+def _bounded(tree: Tree) -> None:
     """Refuse a tree nested deeper than MAX_DEPTH, so nothing that walks it can recurse too far."""
     stack = [(tree, 1)]
     while stack:
@@ -331,12 +339,18 @@ def _bounded(tree) -> None:
         stack.extend((part, depth + 1) for part in node[1:] if isinstance(part, list))
 
 
-def _short(value) -> str:
+def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _parse(source: str, mode: str):
+@overload
+def _parse(source: str, mode: Literal["eval"]) -> ast.Expression: ...
+@overload
+def _parse(source: str, mode: Literal["exec"]) -> ast.Module: ...
+
+
+def _parse(source: str, mode: str) -> ast.AST:
     if len(source) > MAX_SOURCE:
         raise ExprError(f"expression too long ({len(source)} characters, at most {MAX_SOURCE})", 0, "E030")
     try:
@@ -347,7 +361,7 @@ def _parse(source: str, mode: str):
         raise ExprError("expression nested too deeply", 0, "E030") from None
     # Checked on the syntax tree before anything walks it recursively: a chain of 1,900
     # unary minus signs parses, but would overflow the stack of every recursive walker.
-    stack = [(tree, 0)]
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH + 4:  # the syntax tree has a few wrapper levels of its own
@@ -359,7 +373,7 @@ def _parse(source: str, mode: str):
     return tree
 
 
-def _describe(node) -> str:
+def _describe(node: ast.AST) -> str:
     names = {
         "Attribute": "attribute access", "Subscript": "indexing", "Lambda": "lambda",
         "List": "a list", "Dict": "a dict", "Tuple": "a tuple", "Set": "a set",

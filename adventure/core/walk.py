@@ -9,14 +9,12 @@ here once, instead of every tool re-walking the dict its own way.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from .expr import visited_scenes
+from .types import CompiledScene, CompiledStory, Paragraph, TextCondition, TextItem, Tree
 
-Tree = list  # an expression tree, as in `core.expr`
 
-
-def paragraphs(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def paragraphs(items: list[TextItem]) -> Iterator[Paragraph]:
     """Every paragraph item in a text list, inside conditions too."""
     for item in items:
         if "if" in item:
@@ -26,7 +24,7 @@ def paragraphs(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
             yield item
 
 
-def conditions(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def conditions(items: list[TextItem]) -> Iterator[TextCondition]:
     """Every conditional group in a text list, nested ones too."""
     for item in items:
         if "if" in item:
@@ -35,7 +33,7 @@ def conditions(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
             yield from conditions(item.get("else", []))
 
 
-def expressions(scene: dict[str, Any], *, text: bool = True, flow: bool = True) -> Iterator[tuple[str, Tree]]:
+def expressions(scene: CompiledScene, *, text: bool = True, flow: bool = True) -> Iterator[tuple[str, Tree]]:
     """(role, tree) for every expression in a scene.
 
     Roles that steer play (`flow`): "effect" (scene or choice effects) and
@@ -67,7 +65,7 @@ def expressions(scene: dict[str, Any], *, text: bool = True, flow: bool = True) 
                     yield "choice-text", part
 
 
-def written(scene: dict[str, Any]) -> Iterator[str]:
+def written(scene: CompiledScene) -> Iterator[str]:
     """The names of the variables a scene's effects change."""
     for effect in scene.get("do") or []:
         yield effect[1]
@@ -76,14 +74,14 @@ def written(scene: dict[str, Any]) -> Iterator[str]:
             yield effect[1]
 
 
-def edges(compiled: dict[str, Any]) -> dict[str, list[str]]:
+def edges(compiled: CompiledStory) -> dict[str, list[str]]:
     """Scene id -> the scenes its choices lead to (existing ones only)."""
     scenes = compiled.get("scenes", {})
     return {sid: [t for c in scene.get("choices", []) for t in (c["goto"], c.get("call")) if t in scenes]
             for sid, scene in scenes.items()}
 
 
-def visited_anywhere(compiled: dict[str, Any]) -> set[str]:
+def visited_anywhere(compiled: CompiledStory) -> set[str]:
     """The scenes whose visit counts some expression reads."""
     out: set[str] = set()
     for scene in compiled.get("scenes", {}).values():
