@@ -269,3 +269,16 @@ def test_our_own_story_files_read_the_same_without_libyaml(path):
     # We require libyaml, but keep our own files portable: both readers agree on them.
     text = path.read_text(encoding="utf-8")
     assert yaml.load(text, Loader=yaml.CSafeLoader) == yaml.load(text, Loader=yaml.SafeLoader)
+
+
+def test_check_against_lists_the_choice_ids_an_edit_removed(tmp_path):
+    old = _tiny_copy(tmp_path)
+    new = tmp_path / "new"
+    shutil.copytree(old, new)
+    path = new / "01-shore.yaml"
+    path.write_text(path.read_text().replace("id: search_beach", "id: comb_beach"))
+    result = run_cli(["check", str(new), "--against", str(old)])
+    assert result.returncode == 0, result.stderr
+    assert "removed or renamed: choice shore/search_beach" in result.stdout
+    same = run_cli(["check", str(old), "--against", str(old)])
+    assert "saves replay whole" in same.stdout

@@ -63,7 +63,7 @@ TYPES = ("bool", "int", "str")
 ZERO: dict[str, Value] = {"bool": False, "int": 0, "str": ""}
 
 MANIFEST_KEYS = {"id", "title", "subtitle", "version", "start", "speakers", "variables", "author",
-                 "description", "functions"}
+                 "description", "functions", "define"}
 FUNCTION_KEYS = {"params", "returns", "doc"}
 VARIABLE_KEYS = {"type", "default", "min", "max", "values", "doc"}
 FILE_KEYS = {"chapter", "scenes", "blocks"}
@@ -250,6 +250,8 @@ class Compiler:
         out["variables"] = self.variables(path, fields["variables"][1]) if "variables" in fields else {}
         out["speakers"] = self.speakers(path, fields["speakers"][1]) if "speakers" in fields else {}
         out["functions"] = self.functions(path, fields["functions"][1]) if "functions" in fields else {}
+        if "define" in fields:
+            out["define_node"] = fields["define"][1]
         return out
 
     def functions(self, path: str, node: yaml.Node) -> dict[str, FunctionSpec]:
@@ -416,6 +418,7 @@ class Compiler:
                              {n: s["values"] for n, s in variables.items() if "values" in s},
                              manifest["functions"],
                              {n: (s.get("min"), s.get("max")) for n, s in variables.items() if s["type"] == INT})
+        self._definitions(manifest)
         self.speaker_ids = manifest["speakers"]
         self.raw_blocks, self.blocks, self.expanding = raw_blocks, {}, set()
         scenes: dict[str, CompiledScene] = {}
@@ -453,6 +456,46 @@ class Compiler:
             "scenes": scenes,
         }
         return compiled
+
+    def _definitions(self, manifest: Any) -> None:
+        """`define: {name: {params: {x: int}, value: "x * 2"}}`: named expressions, reusable anywhere,
+        checked here once; a definition may use those above it, never itself."""
+        node = manifest.get("define_node")
+        if node is None:
+            return
+        path = manifest["path"]
+        for name, (key_node, spec_node) in (self.mapping(path, node, "define") or {}).items():
+            spec = self.mapping(path, spec_node, f"definition {name}", {"params", "value", "text", "doc"})
+            if spec is None:
+                continue
+            if not ID_RE.match(name) or name in self.parser.var_types or name in self.parser.functions:
+                self.error(path, key_node, f"{name!r} cannot be defined: it is not a plain name, or already a "
+                                           f"variable or function", "E018")
+                continue
+            params: list[tuple[str, str]] = []
+            for pname, (pkey, ptype_node) in (self.mapping(path, spec["params"][1], f"the parameters of {name}")
+                                              or {} if "params" in spec else {}).items():
+                ptype = self.string(path, ptype_node, "a parameter type")
+                if ptype not in TYPES or not ID_RE.match(pname):
+                    self.error(path, pkey, f"parameter {pname!r} of {name}: a plain name with a type, bool, int "
+                                           f"or str", "E018")
+                    continue
+                params.append((pname, ptype))
+            if ("value" in spec) == ("text" in spec):
+                self.error(path, spec_node, f"definition {name} needs `value:` (an expression) or `text:` "
+                                            f"(text with {{...}})", "E004")
+                continue
+            body_node = spec["value" if "value" in spec else "text"][1]
+            source = self.string(path, body_node, "a definition")
+            if source is None:
+                continue
+            if "text" in spec:  # text with {expr} inside, as one str expression
+                source = _text_as_expression(source)
+            try:
+                self.parser.define(name, params, source)
+            except ExprError as exc:
+                self.parser.defines.pop(name, None)
+                self.error(path, body_node, exc.message, exc.code, _offset(body_node, exc.offset))
 
     def _hint(self, sid: str) -> str:
         hint = difflib.get_close_matches(sid, list(self.scene_ids), n=1)
@@ -754,6 +797,19 @@ class Compiler:
         self.blocks[name] = self.text(bpath, bnode)
         self.expanding.discard(name)
         return self.blocks[name]
+
+
+def _text_as_expression(text: str) -> str:
+    """'Hello, {name}!' -> "'Hello, ' + str(name) + '!'" for a text definition."""
+    parts, pos = [], 0
+    for match in re.finditer(r"\{([^{}]*)\}", text):
+        if match.start() > pos:
+            parts.append(repr(text[pos:match.start()]))
+        parts.append(f"str({match.group(1)})")
+        pos = match.end()
+    if pos < len(text) or not parts:
+        parts.append(repr(text[pos:]))
+    return " + ".join(parts)
 
 
 def _paragraphs(text: str) -> list[str]:

@@ -102,6 +102,9 @@ def compile_tree(tree: Tree, funcs: Mapping[str, HostFunction] | None = None) ->
         return lambda v, n: table[name](*[a(v, n) for a in args])
     if kind == "seq":
         return _variation(tree, funcs)
+    if kind == "str":
+        f = compile_tree(tree[1], funcs)
+        return lambda v, n: _text_of(f(v, n))
     if kind == "random":
         return _draw(tree, funcs)
     if kind == "c":
@@ -178,6 +181,8 @@ def source_of(tree: Tree) -> str:
         return f" {kind} ".join(_wrap(t) for t in tree[1:])
     if kind in ("+", "-") or kind in _ARITH:
         return f"{_wrap(tree[1])} {kind} {_wrap(tree[2])}"
+    if kind == "str":
+        return f"str({source_of(tree[1])})"
     if kind in ("min", "max", "abs"):
         return f"{kind}({', '.join(source_of(t) for t in tree[1:])})"
     if kind == "call":
@@ -237,6 +242,10 @@ def _draw(tree, funcs):
             return low + forced.take(span)
         return low + mix(n.get("#seed", 0), site, n.get(part, 0)) % span
     return draw
+
+
+def _text_of(value: object) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 def stable_hash(text: str) -> int:

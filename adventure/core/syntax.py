@@ -200,6 +200,11 @@ class Parser:
             for (tree, typ), arg in zip(args, node.args):
                 self._want(typ, INT, arg, "random()")
             return ["random", args[0][0], args[1][0]], INT
+        if name == "str":
+            if len(node.args) != 1:
+                raise ExprError("str() takes one value", node.col_offset, "E015")
+            tree, typ = self._node(node.args[0])
+            return (tree, STR) if typ == STR else (["str", tree], STR)
         if name in ("min", "max", "abs"):
             args = [self._node(a) for a in node.args]
             if (name == "abs") != (len(args) == 1) or (name != "abs" and len(args) < 2):

@@ -392,6 +392,9 @@ def cmd_check(argv) -> int:
     p.add_argument("dir", nargs="?", help="the story folder (default: the bundled story)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--strict", action="store_true", help="warnings fail too")
+    p.add_argument("--against", metavar="OLD_DIR",
+                   help="also list the choice ids (and scenes) that OLD_DIR has and this version does not: "
+                        "the saves this edit will rewind")
     args = p.parse_args(argv)
     from ..core.build import compile_sources
     from ..core.errors import StoryError
@@ -401,14 +404,37 @@ def cmd_check(argv) -> int:
         compiled, diagnostics = compile_sources(read_sources(args.dir or bundled_story()))
     except StoryError as exc:
         compiled, diagnostics = None, exc.diagnostics
+    gone = None
+    if args.against and compiled is not None:
+        from ..core.compare import removed
+        from ..core.compiler import Compiler
+
+        try:
+            old_sources = list(read_sources(args.against).items())
+        except StoryError as exc:
+            _err(f"adventure check: --against {args.against}: {exc.diagnostics[0]}")
+            return 2
+        old = Compiler().story(old_sources[0], old_sources[1:])  # an old version need not pass today's checks
+        if old is None:
+            _err(f"adventure check: --against {args.against}: that story cannot be read")
+            return 2
+        gone = removed(old, compiled)
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
     if args.format == "json":
         print(json.dumps({"errors": errors, "warnings": warnings,
-                          "diagnostics": [d.to_dict() for d in diagnostics]}, indent=2))
+                          "diagnostics": [d.to_dict() for d in diagnostics],
+                          **({"removed": gone} if gone is not None else {})}, indent=2))
     else:
         for d in diagnostics:
             _out(str(d))
+        if gone is not None:
+            for key in gone["choices"]:
+                _out(f"removed or renamed: choice {key} (saves that took it are rewound to before it)")
+            for sid in gone["scenes"]:
+                _out(f"removed or renamed: scene {sid}")
+            if not gone["choices"] and not gone["scenes"]:
+                _out(f"every choice id of {args.against} is still here: saves replay whole")
         scenes = len(compiled["scenes"]) if compiled else 0
         print(f"{scenes} scenes: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}",
               file=sys.stderr)
