@@ -184,6 +184,9 @@ class Compiler:
             if allowed is not None and key not in allowed:
                 hint = difflib.get_close_matches(key, sorted(allowed), n=1)
                 more = f"; did you mean {hint[0]!r}?" if hint else f" (allowed: {', '.join(sorted(allowed))})"
+                if re.search(r"[)\]'\"]|^\s|^\d", key):  # the tail of a value a comma cut in two
+                    more = (" (a comma inside {...} ends the value there: put the whole value in quotes, "
+                            "or write the item on its own lines)")
                 self.error(path, key_node, f"unknown key {key!r} in {what}{more}", "E005")
                 continue
             out[key] = (key_node, value_node)

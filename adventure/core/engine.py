@@ -427,6 +427,12 @@ class _Draws:
         return self.picks[self.used - 1]
 
 
+def _join(left: str, right: str) -> str:
+    """Glue as ink does it: the space on either side of the seam, once."""
+    space = " " if left[-1:].isspace() or right[:1].isspace() else ""
+    return left.rstrip() + space + right.lstrip()
+
+
 def _glued(frames: list[Frame]) -> list[Frame]:
     """Join each glued paragraph to the one before it, across scenes too."""
     out: list[list] = []
@@ -438,7 +444,7 @@ def _glued(frames: list[Frame]) -> list[Frame]:
             if (joining or line.glue in ("before", "both")) and (lines or any(f[1] for f in out[:-1])):
                 target = lines if lines else next(f[1] for f in reversed(out[:-1]) if f[1])
                 last = target[-1]
-                target[-1] = last._replace(text=last.text + line.text, tags=last.tags + line.tags,
+                target[-1] = last._replace(text=_join(last.text, line.text), tags=last.tags + line.tags,
                                            glue=line.glue in ("after", "both") and "after")
             else:
                 lines.append(line)
