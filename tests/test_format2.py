@@ -326,3 +326,52 @@ def test_definitions_are_checked_and_expanded():
     assert any(d.code == "E015" and "calls itself" in d.message
                for d in errors_of("scenes:\n  a:\n    - end\n", bad))
     assert any(d.code == "E016" for d in errors_of("scenes:\n  a:\n    - '{double(\"x\")}'\n    - end\n", manifest))
+
+
+def test_the_schema_covers_format_two():
+    import jsonschema
+    import yaml
+
+    schema_dir = ROOT / "adventure" / "schema"
+    scenes = __import__("json").loads((schema_dir / "scenes.schema.json").read_text())
+    guide = (ROOT / "docs" / "authoring.md").read_text()
+    example = yaml.safe_load(re.search(r"## Format 2.*?```yaml\n(.*?)```", guide, re.S).group(1))
+    jsonschema.validate(example, scenes)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"scenes": {"a": [{"goto": 3}]}}, scenes)
+    manifest = __import__("json").loads((schema_dir / "manifest.schema.json").read_text())
+    jsonschema.validate(yaml.safe_load(MANIFEST + "define:\n  d: {params: {x: int}, value: x * 2}\n"
+                                       "functions:\n  f: {params: [int], returns: str}\n"), manifest)
+
+
+LINES = "\n".join
+
+
+@pytest.mark.parametrize("text, words", [
+    ("scenes:\n  a:\n    text: He said: no.\n    ending: true\n", "quote the text"),
+    ("scenes:\n  a:\n\ttext: x\n", "spaces only"),
+    ("scenes:\n  a:\n    text: 'I don't know'\n    ending: true\n", "write it twice"),
+    ("scenes:\n  a:\n    text: \"Hello,\" she said.\n    ending: true\n", "must end with it"),
+    ("scenes:\n  a:\n    text: {name} waves, then goes.\n    ending: true\n", "starts with { or ["),
+])
+def test_yaml_pitfalls_get_plain_words_and_the_fix(text, words):
+    _, diagnostics = adventure.build({"story.yaml": "id: p\ntitle: P\nstart: a\n", "01.yaml": text})
+    (first, *_) = diagnostics
+    assert first.code == "E001" and words in first.message and first.line == 3
+
+
+def test_a_broken_file_does_not_cascade_into_the_others():
+    _, diagnostics = adventure.build({
+        "story.yaml": "id: p\ntitle: P\nstart: a\n",
+        "01.yaml": "scenes:\n  a:\n    text: He said: no.\n    ending: true\n",
+        "02.yaml": "scenes:\n  b:\n    text: x\n    choices: [{text: go, goto: a}]\n"})
+    assert [(d.path, d.code) for d in diagnostics if d.severity == "error"] == [("01.yaml", "E001")]
+
+
+def test_a_mistake_inside_a_block_is_placed_on_its_own_line():
+    text = ("scenes:\n  a:\n    text: |\n      All is well here.\n\n      Then, on the second\n"
+            "        line, {nope} appears.\n    ending: true\n  b:\n    text: >\n      Folded text\n"
+            "      with {n +} broken.\n    ending: true\n")
+    _, diagnostics = adventure.build({"story.yaml": MANIFEST, "01.yaml": text})
+    found = {(d.code, d.line, d.column) for d in diagnostics if d.severity == "error"}
+    assert ("E013", 7, 16) in found and ("E014", 12, 13) in found, found

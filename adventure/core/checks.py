@@ -42,7 +42,7 @@ def check(compiled: CompiledStory) -> list[Diagnostic]:
             out.append(Diagnostic(path, line, col, "error",
                                   f"scene {sid} has no choices and is not an ending (add choices or `ending: true`)",
                                   "E104"))
-        if not scene.get("text") and not scene.get("part_of"):
+        if not scene.get("text") and not scene.get("part_of") and not scene.get("flow"):
             out.append(Diagnostic(path, line, col, "warning", f"scene {sid} has no text", "W107"))
 
     out += _fallback_loops(compiled)
@@ -52,7 +52,8 @@ def check(compiled: CompiledStory) -> list[Diagnostic]:
         for choice in scene.get("choices", []):
             if "if" in choice:
                 out += _judge(choice["if"], domains, path, choice.get("if_loc", choice["loc"]),
-                              f"the condition of choice {choice['id']!r} in {sid}")
+                              f"the condition of choice {choice['id']!r} in {sid}" if not choice.get("fallback")
+                              or not scene.get("part_of") else f"a condition in scene {scene['part_of']}")
         for item in conditions(scene.get("text", [])):
             ipath, line, col = item["loc"]
             out += _judge(item["if"], domains, ipath, [line, col], f"a text condition in {sid}")

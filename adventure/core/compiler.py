@@ -92,6 +92,9 @@ class Compiler:
         # One per compile: a constructor remembers every node it is given.
         self._constructor = yaml.constructor.SafeConstructor()
         self.expanded_bytes = 0  # text read so far across the story's files, aliases expanded
+        self.sources: dict[str, str] = {}
+        self.broken_files: set[str] = set()  # files YAML could not read: their scenes are unknown
+        self._locate: Any = None  # index in the paragraph being compiled -> (line, column), 0-based
 
     # -- reporting -------------------------------------------------------------
     def error(self, path: str, where: Where, message: str, code: str, offset: int = 0,
@@ -106,6 +109,7 @@ class Compiler:
 
     # -- YAML ------------------------------------------------------------------
     def compose(self, path: str, text: str) -> yaml.Node | None:
+        self.sources[path] = text  # kept to place mistakes inside multi-line text exactly
         if not HAS_LIBYAML:
             self.error(path, None, NO_LIBYAML, "E000")
             return None
@@ -117,7 +121,8 @@ class Compiler:
             if "nesting depth" in problem:  # libyaml's own limit: the same finding as ours
                 self.error(path, mark, f"nested more than {MAX_DEPTH} levels deep", "E030")
             else:
-                self.error(path, mark, f"YAML: {problem}", "E001")
+                self.error(path, mark, f"YAML: {problem}{_pitfall(problem, text, mark)}", "E001")
+            self.broken_files.add(path)
             return None
         except yaml.YAMLError as exc:
             self.error(path, None, f"YAML: {exc}", "E001")
@@ -443,6 +448,11 @@ class Compiler:
         if isinstance(start, str) and start not in raw_scenes:
             self.error(manifest["path"], manifest.get("start_node"),
                        f"the start scene {start!r} does not exist{self._hint(start)}", "E011")
+        if self.broken_files:
+            # A file that did not parse may define the scenes others name: those findings would
+            # only bury the real mistake, so only its own are kept.
+            self.diagnostics = [d for d in self.diagnostics
+                                if d.path in self.broken_files or d.code not in ("E011", "E017", "E021")]
         if not raw_scenes and not self.failed:
             self.error(manifest["path"], None, "the story has no scenes", "E004")
         compiled: CompiledStory = {
@@ -658,7 +668,7 @@ class Compiler:
                 buf.append(token[0])
                 continue
             if token == "}":
-                self.error(path, node, "a lone '}' in text (write '}}' for a brace)", "E014", _offset(node, i))
+                self._mistake(path, node, "a lone '}' in text (write '}}' for a brace)", "E014", i)
                 continue
             variation = self._variation(path, node, text, i)
             if variation is not None:
@@ -678,7 +688,7 @@ class Compiler:
                     quote = text[end]
                 end += 1
             if end >= n:
-                self.error(path, node, "a '{' without its '}' (write '{{' for a brace)", "E014", _offset(node, i))
+                self._mistake(path, node, "a '{' without its '}' (write '{{' for a brace)", "E014", i)
                 buf.append(text[i:])
                 break
             source = text[i + 1:end]
@@ -687,7 +697,7 @@ class Compiler:
             except ExprError as exc:
                 if exc.code == "E013":
                     exc.message = exc.message.replace("undeclared variable", "interpolation of unknown variable")
-                self.error(path, node, exc.message, exc.code, _offset(node, i + 1 + exc.offset))
+                self._mistake(path, node, exc.message, exc.code, i + 1 + exc.offset)
                 tree = None
             if buf:
                 parts.append("".join(buf))
@@ -734,7 +744,10 @@ class Compiler:
         if isinstance(node, yaml.ScalarNode):
             if node.tag == _TAG + "null":
                 return []
-            return [self._para(path, node, p, speaker) for p in _paragraphs(node.value)]
+            paragraphs = _paragraphs(node.value)
+            if node.end_mark.line > node.start_mark.line and path in self.sources:
+                return self._located_paras(path, node, paragraphs, speaker)
+            return [self._para(path, node, p, speaker) for p in paragraphs]
         if isinstance(node, yaml.SequenceNode):
             out: list[TextItem] = []
             for item in node.value:
@@ -742,6 +755,49 @@ class Compiler:
             return out
         self.error(path, node, f"text should be a string or a list, not {_kind(node)}", "E003")
         return []
+
+    def _located_paras(self, path: str, node: yaml.Node, paragraphs: list[str],
+                       speaker: str | None) -> list[TextItem]:
+        """Paragraphs of a multi-line scalar (a `|` or `>` block), each mistake placed on its own
+        line and column: the source lines are joined as the paragraphs were, and each paragraph
+        is found in them."""
+        lines = self.sources[path].splitlines()[node.start_mark.line:node.end_mark.line + 1]
+        joined, where = [], []  # the stripped lines joined by spaces; (line, column) of each character
+        for k, line in enumerate(lines):
+            if k == 0:
+                line = line[node.start_mark.column:]
+                lead = node.start_mark.column + len(line) - len(line.lstrip())
+            else:
+                lead = len(line) - len(line.lstrip())
+            text = line.strip()
+            if not text:
+                continue
+            if joined:
+                joined.append(" ")
+                where.append(where[-1])
+            joined.append(text)
+            where.extend((node.start_mark.line + k, lead + c) for c in range(len(text)))
+        flat, cursor, out = "".join(joined), 0, []
+        for para in paragraphs:
+            at = flat.find(para, cursor)
+            if at < 0:
+                out.append(self._para(path, node, para, speaker))
+                continue
+            cursor = at + len(para)
+            self._locate = lambda i, base=at: where[min(base + i, len(where) - 1)]
+            try:
+                out.append(self._para(path, node, para, speaker))
+            finally:
+                self._locate = None
+        return out
+
+    def _mistake(self, path: str, node: yaml.Node, message: str, code: str, index: int) -> None:
+        """A mistake at character `index` of the text being compiled, placed as exactly as can be."""
+        if self._locate is not None:
+            line, column = self._locate(index)
+            self.error(path, _Mark(line, column), message, code)
+        else:
+            self.error(path, node, message, code, _offset(node, index))
 
     def _para(self, path: str, node: yaml.Node, paragraph: str, speaker: str | None) -> Paragraph:
         item: Paragraph = {"t": self.template(path, node, paragraph)}
@@ -848,6 +904,35 @@ def _position(where: Where, offset: int = 0) -> tuple[int, int]:
         return 1, 1
     mark: Any = getattr(where, "start_mark", where)  # libyaml's marks are a class of their own
     return mark.line + 1, mark.column + 1 + offset
+
+
+def _pitfall(problem: str, text: str, mark: Any) -> str:
+    """Plain words, and the fix, for the YAML mistakes prose writers make most."""
+    lines = text.splitlines()
+    line = lines[mark.line] if mark is not None and 0 <= mark.line < len(lines) else ""
+    value = line.split(": ", 1)[-1].lstrip("- ").lstrip() if ": " in line else line.strip().lstrip("- ").lstrip()
+    if "\t" in line[:len(line) - len(line.lstrip())] or "'\\t'" in problem or "tab" in problem:
+        return " (a tab character: YAML indents with spaces only)"
+    if "mapping values are not allowed" in problem:
+        return (" (a ': ' inside unquoted text starts a new key: quote the text, or write it as a "
+                "| block on the lines below)")
+    if value.startswith("'") and value.count("'") > 2:
+        return (" (an apostrophe inside '...' ends the text: write it twice, as in 'don''t', or quote "
+                "with \"...\", or use a | block)")
+    if value.startswith('"') and not value.rstrip().endswith('"'):
+        return (" (text that starts with a quote must end with it: to begin a line with dialogue, quote "
+                "the whole line in '...', or use a | block)")
+    if value.startswith(("{", "[")):
+        return (" (a line that starts with { or [ is read as a mapping or a list: quote the whole line "
+                "to show it as text, or use a | block)")
+    return ""
+
+
+class _Mark:
+    """A place in a file (0-based), for mistakes found inside a multi-line text."""
+
+    def __init__(self, line: int, column: int):
+        self.line, self.column = line, column
 
 
 def _offset(node: yaml.Node, index: int) -> int:

@@ -220,8 +220,8 @@ def _variation(tree, funcs):
             if seen > last:
                 return ""
             i = seen
-        elif how == "shuffle":
-            i = mix(n.get("#seed", 0), site, seen) % len(renders)
+        elif how == "shuffle":  # dealt like cards: each alternative once in every round
+            i = _dealt(n.get("#seed", 0), site, seen, len(renders))
         else:
             i = min(seen, last)
         return renders[i](v, n)
@@ -246,6 +246,16 @@ def _draw(tree, funcs):
 
 def _text_of(value: object) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _dealt(seed: int, site: int, seen: int, count: int) -> int:
+    """The `seen`-th card of a deck of `count` shuffled anew each round, by the seed."""
+    round_, place = divmod(seen, count)
+    order = list(range(count))
+    for k in range(count - 1, 0, -1):
+        j = mix(seed, site, round_ * 64 + k) % (k + 1)
+        order[k], order[j] = order[j], order[k]
+    return order[place]
 
 
 def stable_hash(text: str) -> int:
@@ -275,7 +285,9 @@ def _floordiv(a: int, b: int) -> int:
 def _mod(a: int, b: int) -> int:
     if b == 0:
         raise EvaluationError("division by zero (in %)")
-    return a % b
+    # The sign of the dividend, as in ink (and C): -7 % 2 is -1.
+    remainder = abs(a) % abs(b)
+    return -remainder if a < 0 else remainder
 
 
 def _mul(a: int, b: int) -> int:

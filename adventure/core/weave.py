@@ -123,6 +123,7 @@ class Weaver:
         items = _flow_items(node)
         first = self._new("", self.key_node)
         first.pop("part_of")
+        first["flow"] = True
         if isinstance(node, yaml.MappingNode):
             fields = self.c.mapping(self.path, node, f"scene {self.sid}", {"flow", "title", "chapter", "tags"})
             if fields:
@@ -226,6 +227,7 @@ class Weaver:
             self._link(part, nxt["id"], item)
             return nxt
         if "do" in fields:
+            c.current_part = part["id"]  # a draw here is counted by this part's visits
             effects = c.effects(path, fields["do"][1])
             if not part["text"] and not part["choices"]:
                 part.setdefault("do", []).extend(effects)
@@ -319,8 +321,13 @@ class Weaver:
         else:
             key, value = item.value[0]
             fields, label_node = {}, key
-            body = value if isinstance(value, yaml.SequenceNode) else None
-            goto = value if isinstance(value, yaml.ScalarNode) and value.tag != _TAG + "null" else None
+            if isinstance(value, yaml.MappingNode):  # `Text: {if: ..., do: ..., goto: ...}`
+                fields = c.mapping(path, value, "a choice", CHOICE_KEYS - {"choice"}) or {}
+                body = fields["then"][1] if "then" in fields else None
+                goto = fields["goto"][1] if "goto" in fields else None
+            else:
+                body = value if isinstance(value, yaml.SequenceNode) else None
+                goto = value if isinstance(value, yaml.ScalarNode) and value.tag != _TAG + "null" else None
         fallback = "fallback" in fields and c.flag(path, fields["fallback"][1], "fallback")
         label = c.string(path, label_node, "a choice's text") if label_node is not None else ""
         if label is None:
@@ -357,13 +364,16 @@ class Weaver:
         target = self._target(goto) if goto is not None else None
         if goto is not None and target is None:
             return None
-        if not echo.strip() and body is None:  # nothing to print: go straight on
+        if not echo.strip() and body is None and "id" not in fields:  # nothing to print: go straight on
             out["goto"] = target or gather or ""
             if not out["goto"]:
                 c.error(path, item, "this choice leads nowhere: give it a goto, or put text after the menu", "E024")
                 return None
             return out
-        inner = self._new(cid, item)
+        # A part named for the choice, so visited('scene.id') counts it; an id made from the text
+        # gives way to a label or an earlier part of the same name.
+        named = "id" in fields or f"{self.sid}.{cid}" not in self.parts and f"{self.sid}.{cid}" not in self.c.scene_ids
+        inner = self._new(cid if named else None, item)
         out["goto"] = inner["id"]
         if echo.strip():
             c.current_part = inner["id"]

@@ -661,15 +661,20 @@ def cmd_new(argv) -> int:
         story_id = re.sub(r"[^A-Za-z0-9_.-]+", "-", folder.resolve().name).strip("-.") or "story"
         schema = Path(__file__).resolve().parent.parent / "schema"
         folder.mkdir(parents=True, exist_ok=True)
+        # The schemas travel with the story (the loader reads only .yaml files), so the editor's
+        # reference is relative and holds in the author's own repository, on any machine.
+        (folder / "schema").mkdir(exist_ok=True)
+        for name in ("manifest.schema.json", "scenes.schema.json"):
+            (folder / "schema" / name).write_bytes((schema / name).read_bytes())
         # A JSON string is a YAML double-quoted scalar: the title is written exactly, colons and all.
-        (folder / "story.yaml").write_text(MANIFEST.format(schema=schema.as_uri(), story_id=story_id,
+        (folder / "story.yaml").write_text(MANIFEST.format(schema="schema", story_id=story_id,
                                                             title=json.dumps(title, ensure_ascii=False)),
                                            encoding="utf-8")
-        (folder / "01-the-shore.yaml").write_text(SCENES.format(schema=schema.as_uri()), encoding="utf-8")
+        (folder / "01-the-shore.yaml").write_text(SCENES.format(schema="schema"), encoding="utf-8")
     except OSError as exc:
         _err(f"adventure new: cannot write {folder}: {exc.strerror or exc}")
         return 2
-    _out(f"Created {folder}: story.yaml and 01-the-shore.yaml.")
+    _out(f"Created {folder}: story.yaml, 01-the-shore.yaml, and schema/ for your editor.")
     _out(f"Next: adventure check {folder}; adventure explore {folder}; adventure --story {folder}")
     return 0
 
