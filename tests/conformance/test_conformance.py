@@ -54,6 +54,8 @@ KNOWN = {
                     "one menu; format 2 shows them as two menus",
     "arith_negative": "% on a negative number takes the sign of the divisor (Python: -7 % 2 == 1); in ink "
                       "it takes the sign of the dividend (-7 % 2 == -1). // floors as inkjs's / does",
+    "choice_visit": "visited('scene.id') of a choice with neither an echo nor a body is always 0: such a "
+                    "choice makes no part to count, yet the check accepts the name",
     "visit_label": "entering a scene at one of its labels does not count as a visit to the scene; in ink "
                    "a divert to knot.label counts a visit to the knot",
 }
