@@ -176,3 +176,10 @@ def test_twin_builds(name):
     story, diagnostics = build(name)
     errors = [str(d) for d in diagnostics if d.severity == "error"]
     assert story is not None and not errors, errors
+
+
+def test_the_readme_shows_the_current_line_counts():
+    import lines
+
+    readme = (HERE / "README.md").read_text(encoding="utf-8")
+    assert lines.table() in readme, "the twins changed: paste `python3 tests/conformance/lines.py` into README.md"
