@@ -1,0 +1,6 @@
+-> a
+=== a ===
+- (top)
+Here.
++ [Knock {once|twice|again}] -> top
+* [Leave] -> END

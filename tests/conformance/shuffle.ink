@@ -1,0 +1,6 @@
+-> toss
+=== toss ===
+- (again)
+The coin lands {~heads|tails|on its edge}.
++ [Toss again] -> again
+* [Keep it] -> END
