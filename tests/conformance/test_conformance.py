@@ -52,10 +52,6 @@ KNOWN = {
                        "not, as in ink, with the times it was shown",
     "cond_choices": "ink merges the choices of a conditional branch with the choices after the block into "
                     "one menu; format 2 shows them as two menus",
-    "arith_negative": "% on a negative number takes the sign of the divisor (Python: -7 % 2 == 1); in ink "
-                      "it takes the sign of the dividend (-7 % 2 == -1). // floors as inkjs's / does",
-    "choice_visit": "visited('scene.id') of a choice with neither an echo nor a body is always 0: such a "
-                    "choice makes no part to count, yet the check accepts the name",
     "visit_label": "entering a scene at one of its labels does not count as a visit to the scene; in ink "
                    "a divert to knot.label counts a visit to the knot",
 }

@@ -54,9 +54,6 @@ def test_shuffle_varies_with_the_seed_and_shows_every_alternative():
     assert all(len(set(run)) > 1 for run in runs)  # never stuck on one alternative
 
 
-@pytest.mark.xfail(strict=True, reason="ink's {~a|b|c} deals the alternatives like a shuffled deck: every one "
-                                       "exactly once in each round of len(alternatives) visits; ours draws "
-                                       "each visit independently, so one can repeat within a round")
 def test_shuffle_deals_every_alternative_once_per_round():
     for seed in range(1, 9):
         coins = _coins(seed)
@@ -79,11 +76,6 @@ def test_random_draws_are_the_same_for_the_same_seed_and_stay_in_range():
     assert firsts == set(range(1, 7))
 
 
-@pytest.mark.xfail(strict=True, reason="a draw in an effect that opens a part (here the part of label `again`) is "
-                                       "keyed to the visits of the part compiled before it (the scene's first "
-                                       "part, entered once), not its own: every roll of a game is the same number, "
-                                       "though the explorer branches on six outcomes each time. Text before the "
-                                       "`do` works around it")
 def test_random_draws_in_a_loop_vary():
     for seed in range(1, 6):
         rolls = _rolls(_play("random", seed, [0] * 7))
@@ -116,10 +108,6 @@ def test_the_explorer_follows_every_outcome_of_a_draw():
 
 
 # -- gaps that are not about play ------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="a choice's automatic id (the slug of its text) and a label share one "
-                                       "namespace: a label `shout` and a choice `[Shout] ...` collide with "
-                                       "E010 \"'a.shout' is defined twice\", pointed at the choice, though the "
-                                       "author defined each once")
 def test_a_label_may_share_a_word_with_a_choice():
     story, diagnostics = _story("""
         a:
@@ -133,8 +121,6 @@ def test_a_label_may_share_a_word_with_a_choice():
     assert story is not None, [str(d) for d in diagnostics]
 
 
-@pytest.mark.xfail(strict=True, reason="a flow scene that begins with a label is warned W107 'scene has no text' "
-                                       "though its text follows the label (the scene's first part is empty)")
 def test_a_scene_that_begins_with_a_label_has_text():
     story, diagnostics = _story("""
         a:
