@@ -83,6 +83,11 @@ class IncrementalBuild:
         self._caches = _Caches()
         self._sources: list = []
 
+    def node_for(self, path: str, text: str):
+        """The composed root node of a file's text, when the last compile composed it (else None)."""
+        hit = self._caches.composed.get((path, text))
+        return hit[0] if hit is not None else None
+
     def compile(self, sources) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
         """What `core.build.compile_sources(sources)` returns, reusing the unchanged parts."""
         pairs = _build._pairs(sources)
