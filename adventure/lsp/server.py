@@ -18,7 +18,9 @@ import logging
 from pathlib import Path
 
 from lsprotocol import types as t
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
 
 from .folder import StoryFolder, story_root
@@ -35,9 +37,25 @@ _ITEM = {"scene": t.CompletionItemKind.Class, "variable": t.CompletionItemKind.V
          "function": t.CompletionItemKind.Function}
 
 
+class _Protocol(LanguageServerProtocol):
+    """Answers a request it cannot read with an error, instead of leaving the client waiting."""
+
+    def structure_message(self, data):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if isinstance(data, dict) and "id" in data and "method" in data:
+                try:
+                    self._send_response(data["id"], error=t.ResponseError(
+                        code=exc.code, message=f"cannot read this {str(data['method'])[:80]} request"))
+                except Exception:  # noqa: BLE001
+                    log.exception("cannot answer a malformed request")
+            raise
+
+
 class AdventureServer(LanguageServer):
     def __init__(self):
-        super().__init__("adventure-lsp", _version())
+        super().__init__("adventure-lsp", _version(), protocol_cls=_Protocol)
         self.folders: dict[Path, StoryFolder] = {}
         self.pending: dict[Path, asyncio.TimerHandle] = {}
         self.running: dict[Path, bool] = {}
@@ -54,6 +72,10 @@ class AdventureServer(LanguageServer):
         if root not in self.folders:
             self.folders[root] = StoryFolder(root)
         return self.folders[root]
+
+    def report_server_error(self, error, source):
+        """Log a malformed message or a failed handler; the author's editor is not interrupted."""
+        log.warning("%s: %s", getattr(source, "__name__", source), error)
 
     def encoding(self) -> str:
         try:
