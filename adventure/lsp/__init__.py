@@ -23,4 +23,10 @@ def main(argv=None) -> int:
     except ImportError as exc:
         print(f"adventure lsp needs pygls: pip install 'her-adventure[lsp]' ({exc})", file=sys.stderr)
         return 2
-    return serve()
+    try:
+        return serve()
+    finally:
+        # pygls closes stdout when the session ends; the command line's last flush must find a file
+        import os
+
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
