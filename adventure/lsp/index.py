@@ -23,10 +23,6 @@ from ..core import compiler as _compiler
 
 Range = tuple  # (line, col, end_line, end_col), 0-based, code points
 
-# The compiler's loader (the same reader, the same plain-prose fast path), or
-# libyaml's safe loader should the compiler ever stop exporting one.
-_LOADER = getattr(_compiler, "_Loader", None) or getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 # Keys whose values the walk understands; every other key is walked into.
 EXPRESSION_KEYS = {"if"}          # a condition
 EFFECT_KEYS = {"do"}              # one effect or a list of them
@@ -154,13 +150,12 @@ def node_range(node) -> Range:
 
 
 def compose(text: str):
-    """The composed root node, or None; never raises."""
+    """The composed root node, or None; never raises. The compiler composes it: the same safe
+    reader, with the same limits on size, nesting and aliases."""
     try:
-        return yaml.compose(text, Loader=_LOADER), None
-    except yaml.MarkedYAMLError as exc:
-        return None, exc
-    except (yaml.YAMLError, RecursionError, MemoryError, ValueError) as exc:
-        return None, exc
+        return _compiler.Compiler().compose("", text)
+    except (yaml.YAMLError, RecursionError, MemoryError, ValueError):
+        return None
 
 
 def _pairs(node):
@@ -198,7 +193,7 @@ def index_file(path: str, text: str, manifest: bool, root=None, composed: bool =
     """Index one file; `root` may be handed in when it was composed already."""
     out = FileIndex(path, text, manifest)
     if not composed:
-        root, _error = compose(text)
+        root = compose(text)
     out.root = root
     out.parsed = root is not None
     if root is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 from ..core import compiler as _compiler
 
@@ -18,7 +18,7 @@ from ..core import compiler as _compiler
 def schema(manifest: bool) -> dict:
     name = "manifest.schema.json" if manifest else "scenes.schema.json"
     try:
-        return json.loads(resources.files("adventure.schema").joinpath(name).read_text(encoding="utf-8"))
+        return json.loads((Path(__file__).resolve().parent.parent / "schema" / name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
 

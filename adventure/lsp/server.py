@@ -147,12 +147,9 @@ def _check(folder: StoryFolder):
 
 
 def _version() -> str:
-    try:
-        from importlib.metadata import version
+    from .. import __version__
 
-        return version("her-adventure")
-    except Exception:  # noqa: BLE001
-        return "0"
+    return __version__
 
 
 def _path(uri: str) -> str | None:
