@@ -397,3 +397,47 @@ def test_lsp_incremental_build_equals_compile_sources(tmp_path):
             changed = {**sources, name: sources[name].replace(old, new, 1)}
             assert build.compile(changed)[1] == compile_sources(changed)[1], (folder, old, new)
             assert build.compile(sources)[1] == compile_sources(sources)[1]
+
+
+def test_lsp_index_of_her_finds_every_name_and_every_goto():
+    """On the bundled story: every name used is found where it is defined, and every choice's goto
+    and every variable an effect sets is seen, as the compiler sees them."""
+    from adventure.core.build import compile_sources
+    from adventure.core.walk import written
+    from adventure.lsp.folder import StoryFolder
+    from adventure.store.loader import read_sources
+
+    folder = StoryFolder((ROOT / "story").resolve())
+    assert all(not items for items in folder.check().values())
+    occurrences = folder.occurrences()
+    for o in occurrences:
+        if o.kind in ("scene", "variable", "speaker", "block"):
+            assert folder.definitions(o.kind, o.name), (o.kind, o.name, o.path, o.range)
+    compiled, _ = compile_sources(read_sources(ROOT / "story"))
+    gotos = sum(len(s["choices"]) for s in compiled["scenes"].values())
+    assert sum(o.role == "goto" for o in occurrences) == gotos
+    writes = {name for s in compiled["scenes"].values() for name in written(s)}
+    assert {o.name for o in occurrences if o.kind == "variable" and o.role == "write"} == writes
+    assert {sid for ix in folder.indexes() for sid in ix.scenes} == set(compiled["scenes"])
+
+
+def test_lsp_completes_values_and_keys_in_process(story):
+    from adventure.lsp.folder import StoryFolder
+
+    (story / "story.yaml").write_text((story / "story.yaml").read_text()
+                                      + "  mood: {type: str, default: calm, values: [calm, angry]}\n")
+    folder = StoryFolder(story.resolve())
+    path = str(story.resolve() / "02-home.yaml")
+    text = (story / "02-home.yaml").read_text() + "        if: mood == '"
+    folder.overlay[path] = text
+    last = text.count("\n")
+    items = folder.complete(path, last, len("        if: mood == '"))
+    assert [i["label"] for i in items] == ["calm", "angry"]
+    manifest = str(story.resolve() / "story.yaml")
+    folder.overlay[manifest] = (story / "story.yaml").read_text() + "  spare:\n    ty"
+    mlast = folder.overlay[manifest].count("\n")
+    keys = {i["label"] for i in folder.complete(manifest, mlast, 6)}
+    assert {"type", "default", "min", "max", "values", "doc"} <= keys
+    folder.overlay[manifest] += "pe: "
+    values = {i["label"] for i in folder.complete(manifest, mlast, len("    type: "))}
+    assert values == {"bool", "int", "str"}

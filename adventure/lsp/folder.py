@@ -69,14 +69,15 @@ class StoryFolder:
                            if os.path.splitext(e.name)[1] in SUFFIXES and e.name != MANIFEST)
         except OSError:
             names = []
-        names += [Path(p).name for p in self.overlay
+        names += [Path(p).name for p in list(self.overlay)  # a snapshot: the editor may open a file meanwhile
                   if Path(p).name not in names and Path(p).name != MANIFEST]
         names = sorted(set(names))[:MAX_FILES]
         return [str(self.root / MANIFEST)] + [str(self.root / n) for n in names]
 
     def text(self, path: str) -> str | None:
-        if path in self.overlay:
-            return self.overlay[path]
+        unsaved = self.overlay.get(path)
+        if unsaved is not None:
+            return unsaved
         try:
             real = Path(path).resolve()
             if real.parent != self.root.resolve() or not real.is_file():
