@@ -441,3 +441,25 @@ def test_lsp_completes_values_and_keys_in_process(story):
     folder.overlay[manifest] += "pe: "
     values = {i["label"] for i in folder.complete(manifest, mlast, len("    type: "))}
     assert values == {"bool", "int", "str"}
+
+
+def test_lsp_rename_marks_save_changing_edits_for_confirmation(story):
+    """A client that supports change annotations gets the edits that change a choice id marked
+    `needsConfirmation`, so its preview shows which edits rewind saves."""
+    c = Client(story)
+    try:
+        c.initialize(story, workspace={"workspaceEdit": {"documentChanges": True,
+                                                         "changeAnnotationSupport": {"groupsOnLabel": True}}})
+        shore = story / "01-shore.yaml"
+        text = shore.read_text()
+        c.open(shore)
+        answer = c.request("textDocument/rename", {"textDocument": {"uri": uri(shore)},
+                                                   "position": pos(text, "  dawn:", 3), "newName": "daybreak"})
+        result = answer["result"]
+        assert result["changeAnnotations"]["saves"]["needsConfirmation"] is True
+        edits = [e for doc in result["documentChanges"] for e in doc["edits"]]
+        marked = [e for e in edits if e.get("annotationId") == "saves"]
+        assert len(edits) == 2 and len(marked) == 1          # the key, and the goto whose choice has no id
+        assert marked[0]["range"]["start"] == pos(text, "goto: dawn", 6)
+    finally:
+        c.close()

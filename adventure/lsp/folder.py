@@ -458,8 +458,7 @@ def word_range(text: str, line: int, col: int) -> tuple:
     for m in _WORD.finditer(text):
         if m.start() <= col < m.end():
             return (line, m.start(), line, m.end())
-    end = len(text.rstrip())
-    return (line, col, line, col + 1 if col < end else max(col, end) + (0 if col < end else 0) or col + 1)
+    return (line, col, line, col + 1)
 
 
 def _plain_value(line: str) -> tuple[int, str]:
