@@ -95,12 +95,14 @@ def test_all_names_the_public_api_and_nothing_else():
     assert (ROOT / "adventure" / "py.typed").exists() or pytest.skip("py.typed comes with the typed core")
 
 
-LAYERS = {"core": set(), "store": {"core"}, "play": {"core", "store"}, "tools": {"core", "store", "play"}}
+LAYERS = {"core": set(), "store": {"core"}, "play": {"core", "store"}, "lsp": {"core", "store"},
+          "tools": {"core", "store", "play", "lsp"}}
 
 
 @pytest.mark.parametrize("layer", sorted(LAYERS))
 def test_imports_point_only_inward(layer):
-    """core imports nothing of the shell; store only core; play core and store; tools any."""
+    """core imports nothing of the shell; store only core; play core and store; lsp core and store;
+    tools any."""
     for path in sorted((ROOT / "adventure" / layer).glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.level >= 2 and node.module:

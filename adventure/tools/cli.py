@@ -11,8 +11,8 @@ import os
 import signal
 import sys
 
-COMMANDS = ("play", "check", "explore", "graph", "new", "stats", "saves")
-EPILOG = "commands: play (default), check, explore, graph, new, stats, saves.  `adventure COMMAND -h` for each."
+COMMANDS = ("play", "check", "explore", "graph", "new", "stats", "saves", "lsp")
+EPILOG = "commands: play (default), check, explore, graph, new, stats, saves, lsp.  `adventure COMMAND -h` for each."
 
 
 def main(argv=None) -> int:
@@ -384,6 +384,13 @@ def _close_quietly(handle) -> None:
         handle.close()
     except OSError:
         pass  # what could not be written was reported when it failed
+
+
+# -- lsp (the language server lives in adventure.lsp) ------------------------------
+def cmd_lsp(argv) -> int:
+    from ..lsp import main as lsp_main
+
+    return lsp_main(argv)
 
 
 # -- check -------------------------------------------------------------------------
