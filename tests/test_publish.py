@@ -576,6 +576,8 @@ def test_keyboard_focus_is_visible_and_the_layout_fits_320px_and_4k(chrome, site
     page = Page(chrome, serve(sites("tiny")))
     page.open()
     page.through_pacing()
+    # the choices are offered, and "more" is gone
+    assert page.js("return getComputedStyle(document.getElementById('more-box')).display") == "none"
     # the first choice has the focus, drawn with an outline
     assert page.js("return document.activeElement.classList.contains('choice')")
     page.keys("\ue015")  # Down: focus moves, keyboard-visible
