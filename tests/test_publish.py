@@ -470,6 +470,23 @@ def test_tiny_story_in_the_browser_by_keyboard_with_reload_and_plain_text(chrome
     page.keys("u")
     page.wait(lambda: page.state in ("choosing", "more"), what="undo")
     assert page.engine_state()["route"] == TINY_ROUTE[:-1]
+    # a named slot: saved from the saves window, then loaded back from its list after another undo
+    page.keys("s")
+    page.wait(lambda: page.js("return document.getElementById('d-saves').open"), what="the saves window")
+    box = chrome.find_element("id", "i-save-name")
+    box.clear()
+    box.send_keys("nearly", "\n")
+    page.wait(lambda: "Saved as nearly" in page.text("saves-msg"), what="the save")
+    chrome.find_element("css selector", "dialog[open] form[method=dialog] button").click()
+    page.keys("u")
+    page.wait(lambda: page.engine_state()["route"] == TINY_ROUTE[:-2], what="a second undo")
+    page.keys("s")
+    page.wait(lambda: page.js("return document.getElementById('d-saves').open"), what="the saves window")
+    chrome.find_element("css selector", "button[aria-label='Load nearly']").click()
+    page.wait(lambda: page.engine_state()["route"] == TINY_ROUTE[:-1], what="the slot to load")
+    # history lists the road so far
+    chrome.find_element("id", "b-history").click()
+    assert "The lamp room" in page.text("history")
 
 
 def test_her_in_the_browser_to_the_end_with_saves_both_ways(chrome, sites, serve, tmp_path):
@@ -624,3 +641,31 @@ def test_the_page_loads_nothing_from_outside_its_folder(sites):
     listing = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
     assert listing == sorted(["index.html", "player.js", "player.css", "story.css", "story.json", "engine.json"]
                              + [f"pyodide/{n}" for n in pub.PYODIDE_FILES])
+
+
+def test_a_save_from_before_the_story_was_republished_loads_by_replay(tmp_path):
+    from adventure.web import bridge
+
+    old = adventure.open_story(TINY)
+    text = SaveStore(tmp_path, old.id).save("old", replay(old, TINY_ROUTE[:3]), 5.0).read_text()
+    edited = tmp_path / "edited"
+    shutil.copytree(TINY, edited)
+    (edited / "01-shore.yaml").write_text((TINY / "01-shore.yaml").read_text().replace("The lamp is cold.",
+                                                                                       "The lamp is cold as iron."))
+    compiled, blocks = pub.compile_story(edited)
+    bridge.boot(json.dumps({"compiled": compiled, "blocks": blocks}))
+    reply = json.loads(bridge.call("load", json.dumps([text])))["ok"]
+    assert reply["note"] and "replayed" in reply["note"]
+    assert json.loads(bridge.call("state"))["ok"]["route"] == TINY_ROUTE[:3]
+
+
+def test_publish_fetches_the_pinned_pyodide_with_npm_and_checks_it(tmp_path):
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed")
+    try:
+        found = pub.find_pyodide(None, cache=tmp_path / "cache")
+    except pub.PublishError as exc:
+        pytest.skip(f"npm could not fetch the package here: {exc}")
+    assert found == tmp_path / "cache" and pub.pyodide_version(found) == pub.PYODIDE_VERSION
+    assert sorted(p.name for p in found.iterdir()) == sorted(pub.PYODIDE_FILES + ("package.json",))
+    assert pub.find_pyodide(None, cache=found, npm=None) == found  # the cache is used without npm
