@@ -11,8 +11,9 @@ import os
 import signal
 import sys
 
-COMMANDS = ("play", "check", "explore", "graph", "new", "stats", "saves", "lsp")
-EPILOG = "commands: play (default), check, explore, graph, new, stats, saves, lsp.  `adventure COMMAND -h` for each."
+COMMANDS = ("play", "check", "explore", "graph", "new", "stats", "saves", "lsp", "publish")
+EPILOG = ("commands: play (default), check, explore, graph, new, stats, saves, lsp, publish.  "
+          "`adventure COMMAND -h` for each.")
 
 
 def main(argv=None) -> int:
@@ -394,6 +395,12 @@ def cmd_lsp(argv) -> int:
 
 
 # -- check -------------------------------------------------------------------------
+def cmd_publish(argv) -> int:
+    from .publish import main as publish_main  # the web player: adventure/tools/publish.py
+
+    return publish_main(argv)
+
+
 def cmd_check(argv) -> int:
     p = argparse.ArgumentParser(prog="adventure check", description="Find every mistake in a story folder.")
     p.add_argument("dir", nargs="?", help="the story folder (default: the bundled story)")
