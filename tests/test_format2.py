@@ -375,3 +375,18 @@ def test_a_mistake_inside_a_block_is_placed_on_its_own_line():
     _, diagnostics = adventure.build({"story.yaml": MANIFEST, "01.yaml": text})
     found = {(d.code, d.line, d.column) for d in diagnostics if d.severity == "error"}
     assert ("E013", 7, 16) in found and ("E014", 12, 13) in found, found
+
+
+def test_graph_and_stats_read_a_weave_as_its_scenes(tmp_path):
+    import json as _json
+    from test_players import run_cli
+
+    folder = tmp_path / "w"
+    folder.mkdir()
+    (folder / "story.yaml").write_text(MANIFEST)
+    (folder / "01.yaml").write_text("scenes:\n  a:\n    - One two three.\n    - {call: t}\n    - Go on: z\n"
+                                    "  t: [Four five., return]\n  z: [end]\n")
+    stats = _json.loads(run_cli(["stats", str(folder), "--format", "json"]).stdout)["total"]
+    assert (stats["scenes"], stats["choices"], stats["endings"]) == (3, 1, 1)
+    dot = run_cli(["graph", str(folder)]).stdout
+    assert '"a" -> "t"' in dot and '"" ' not in dot and "->" in dot

@@ -270,7 +270,7 @@ def test_new_story_passes_check_and_explore(tmp_path):
 
 def test_stats():
     data = json.loads(run_cli(["stats", str(STORIES / "tiny"), "--format", "json"]).stdout)
-    assert data["total"] == {"scenes": 4, "choices": 6, "words": data["total"]["words"], "endings": 1, "variables": 3}
+    assert data["total"] == {"scenes": 4, "choices": 5, "words": data["total"]["words"], "endings": 1, "variables": 3}
     assert 40 < data["total"]["words"] < 80
 
 

@@ -17,14 +17,19 @@ def _label(parts, limit=40) -> str:
 
 
 def _edges(compiled):
-    for sid, scene in compiled["scenes"].items():
+    scenes = compiled["scenes"]
+    for sid, scene in scenes.items():
         for choice in scene.get("choices", []):
             label = "(fallback)" if choice.get("fallback") else _label(choice["text"])
             if "if" in choice:
                 label += f" [if {source_of(choice['if'])}]"
             if choice.get("once"):
                 label += " (once)"
-            yield sid, choice["goto"], label
+            if choice.get("call"):  # a tunnel: there, and back to the part after the call
+                yield sid, choice["goto"], label + " (call)"
+                yield sid, choice["call"], "(after the call returns)"
+            elif choice["goto"] in scenes:  # a `return` has no fixed target
+                yield sid, choice["goto"], label
 
 
 def _by_file(compiled):
