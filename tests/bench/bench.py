@@ -2,8 +2,9 @@
 floor, in one run, on one neutral story (tests/bench/gen.py), with the same
 picks and the same output checked on every runtime.
 
-    python tests/bench/bench.py            # N = 1k, 10k, 100k; about 30 minutes here
+    python tests/bench/bench.py            # N = 1k, 10k, 100k; about 50 minutes here
     python tests/bench/bench.py --quick    # N = 1k, 10k; about 5 minutes here
+    python tests/bench/bench.py --report   # the last run's tables again, measuring nothing
 
 (Measured on the project's 2-core machine; the first run adds a minute or
 two for `npm install inkjs` and a venv with bink.) Writes
@@ -168,7 +169,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="N = 1k and 10k only")
     parser.add_argument("--reps", type=int, default=3, help="repetitions of each measurement (default 3)")
+    parser.add_argument("--report", action="store_true", help="measure nothing: print the tables of the last "
+                                                              "run again from out/results.json")
     args = parser.parse_args()
+    if args.report:
+        print(report.markdown(json.loads((OUT / "results.json").read_text())))
+        return
     sizes = (1_000, 10_000) if args.quick else (1_000, 10_000, 100_000)
     OUT.mkdir(exist_ok=True)
     started = time.time()
