@@ -206,7 +206,8 @@ def film(r):
 
     return "\n".join([
         "| measure | figure |", "| --- | ---: |",
-        f"| start-up floor: the same interpreter printing a prompt (`python -c`), median (min-max) | {t('python_bare_s')} |",
+        "| start-up floor: the same interpreter printing a prompt (`python -c`), median (min-max) | "
+        f"{t('python_bare_s')} |",
         f"| `adventure --plain`: first scene and prompt on screen | {t('first_screen_plain_s')} |",
         f"| `adventure` in a terminal: title and menu drawn | {t('first_screen_terminal_s')} |",
         f"| `adventure` in a terminal: menu takes keys | {t('menu_live_terminal_s')} |",
