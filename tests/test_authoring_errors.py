@@ -120,6 +120,21 @@ def test_manifest_mistakes(make_story):
     assert ("E011", 3) in by_code and ("E018", 5) in by_code and ("E018", 6) in by_code
 
 
+@pytest.mark.parametrize("decl,code,column", [
+    ("x: {type: int, default: [1]}", "E003", 27),               # crashed with TypeError before
+    ("x: {type: int, default: {a: 1}, min: 0, max: 3}", "E003", 27),
+    ("x: {type: int, min: 5}", "E018", 6),                     # the implicit 0, outside: a KeyError before
+])
+def test_unreadable_or_missing_int_default_is_located(make_story, decl, code, column):
+    manifest = f"id: t\ntitle: T\nstart: a\nvariables:\n  {decl}\n"
+    folder = make_story({"story.yaml": manifest, "a.yaml": "scenes:\n  a: {ending: true, text: hi}\n"})
+    with pytest.raises(StoryError) as info:
+        load_story(folder, cache=False)
+    d = one(info.value.diagnostics, code)
+    assert d.path.endswith("story.yaml") and (d.line, d.column) == (5, column)
+    assert [x.code for x in info.value.diagnostics if x.severity == "error"] == [code]
+
+
 def test_missing_folder_and_manifest(tmp_path):
     with pytest.raises(StoryError, match="no such story folder"):
         load_story(tmp_path / "absent", cache=False)

@@ -85,7 +85,9 @@ class Compiler:
     raw_blocks: dict[str, RawBlock]
     blocks: dict[str, list[TextItem]]
     expanding: set[str]
-    scene_ids: dict[str, RawScene]
+    scene_ids: dict[str, RawScene | None]  # scenes, and the labels of flow scenes (None): what a goto may name
+    current_part: str  # the scene or part being compiled: where a variation or a draw counts its visits
+    draws: int         # random() calls placed so far
 
     def __init__(self) -> None:
         self.diagnostics: list[Diagnostic] = []
@@ -339,11 +341,13 @@ class Compiler:
                     spec[bound] = b
         if "min" in spec and "max" in spec and spec["min"] > spec["max"]:
             self.error(path, node, f"variable {name}: min is greater than max", "E018")
-        # FIXME: `default` is None here after an unreadable int default (a list, say), and this
-        # comparison then raises TypeError; typing found it, and fixing it is a change of behaviour.
-        elif typ == INT and not (spec.get("min", default)  # type: ignore[operator]
-                                 <= default <= spec.get("max", default)):
-            self.error(path, fields["default"][1], f"variable {name}: default {default} is outside min/max", "E018")
+        # A default that could not be read (None: a list, say) has been reported already; the
+        # variable starts from 0 and its range is not checked against it. Without a `default`,
+        # the implicit 0 is checked, and the finding points at the declaration.
+        elif typ == INT and type(default) is int and not (spec.get("min", default)
+                                                           <= default <= spec.get("max", default)):
+            self.error(path, fields["default"][1] if "default" in fields else node,
+                       f"variable {name}: default {default} is outside min/max", "E018")
         if "values" in fields:
             vnode = fields["values"][1]
             if typ != STR or not isinstance(vnode, yaml.SequenceNode):
@@ -602,7 +606,7 @@ class Compiler:
             out["tags"] = self.tags(path, fields["tags"][1])
         return out
 
-    def tags(self, path, node):
+    def tags(self, path: str, node: yaml.Node) -> list[str]:
         """Free-form words for the host (a sound, a picture, a style): one, or a list."""
         if isinstance(node, yaml.ScalarNode) and node.tag != _TAG + "null":
             return [node.value]
@@ -640,7 +644,7 @@ class Compiler:
             out.append([kind, name, self._place_draws(tree), _loc(item)])
         return out
 
-    def _place_draws(self, tree):
+    def _place_draws(self, tree: Tree | None) -> Tree | None:
         """Give each random() its part and a number of its own, so draws differ by place."""
         if tree is None or "random" not in str(tree):
             return tree
@@ -656,6 +660,7 @@ class Compiler:
         parts: Template = []
         buf: list[str] = []
         pos, n = 0, len(text)
+        tree: Tree | None
         while True:
             match = _BRACES.search(text, pos)
             if match is None:
@@ -680,7 +685,6 @@ class Compiler:
                 pos = end + 1
                 continue
             end, quote = i + 1, None
-            tree: Tree | None
             while end < n and (quote or text[end] != "}"):
                 if quote and text[end] == quote:
                     quote = None
@@ -710,10 +714,11 @@ class Compiler:
             parts.append(tail)
         return parts
 
-    def _variation(self, path, node, text, start):
+    def _variation(self, path: str, node: yaml.Node, text: str, start: int) -> tuple[Tree, int] | None:
         """`{a|b|c}` (a sequence that stops at its last), `{&a|b}` (a cycle), `{!a|b}` (each once,
         then nothing), `{~a|b}` (a shuffle): return (tree, index of the closing brace), or None
         when the braces hold an expression."""
+        splits: list[int]
         depth, end, splits = 0, start + 1, []
         while end < len(text):
             ch = text[end]
@@ -826,7 +831,7 @@ class Compiler:
             body = self.text(path, fields["text"][1], speaker)
         if "tags" in fields:
             tags = self.tags(path, fields["tags"][1])
-            body = [dict(item, tags=tags) if "t" in item else item for item in body]
+            body = [{**item, "tags": tags} if "t" in item else item for item in body]
         if "if" not in fields:
             if "else" in fields:
                 self.error(path, fields["else"][0], "`else` goes with `if`", "E004")

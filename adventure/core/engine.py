@@ -113,8 +113,8 @@ class Frame(NamedTuple):
     lines: tuple[Line, ...]
 
 
-# What a step changes, kept to put back if the step fails: scene, vars, used, frames, trail, options.
-_Before = tuple[str, Vars, set[str], list[Frame], list[str], Union[list[Choice], None]]
+# What a step changes, kept to put back if the step fails: scene, vars, used, frames, trail, options, stack.
+_Before = tuple[str, Vars, set[str], list[Frame], list[str], Union[list[Choice], None], tuple[str, ...]]
 
 
 class Game:
@@ -137,8 +137,10 @@ class Game:
             self._validate()
 
     @classmethod
-    def starting_at(cls, story: Story, scene: str, overrides: Vars | None = None, **kw: bool) -> Game:
-        """Begin at any scene, with some variables set: for testing a scene directly."""
+    def starting_at(cls, story: Story, scene: str, overrides: Vars | None = None, **kw: Any) -> Game:
+        """Begin at any scene, with some variables set: for testing a scene directly.
+
+        `kw` may hold keep_text (bool) and seed (int), as for `Game`."""
         if scene not in story.scenes:
             raise StateError(f"no scene {scene!r} in the story")
         variables = dict(story.defaults)
@@ -288,7 +290,7 @@ class Game:
         story = self.story
         out: list[tuple[str, Game | PlayError]] = []
         for choice in self._available():
-            pending = [[]]  # the picks of random draws to make, one list per future to follow
+            pending: list[list[int]] = [[]]  # the picks of random draws to make, one list per future to follow
             while pending:
                 picks = pending.pop()
                 game = Game.__new__(Game)
@@ -297,7 +299,7 @@ class Game:
                 game.state = child = GameState(state.scene, scene_vars.copy(), visits.copy(), [], used, origin,
                                                state.stack)
                 if story.draws:
-                    child.visits["#draws"] = _Draws(picks)
+                    child.visits["#draws"] = _Draws(picks)  # type: ignore[assignment]  # see expr.Picks
                 try:
                     if choice.once:
                         child.used = used | {choice.key}
@@ -339,7 +341,7 @@ class Game:
             choice.effects(state.vars, state.visits)
         self._enter(self._follow(choice))
 
-    def _follow(self, choice) -> str:
+    def _follow(self, choice: Choice) -> str:
         """Where a choice leads: its target, or back out of the innermost tunnel."""
         state = self.state
         if choice.ret:
@@ -435,7 +437,7 @@ def _join(left: str, right: str) -> str:
 
 def _glued(frames: list[Frame]) -> list[Frame]:
     """Join each glued paragraph to the one before it, across scenes too."""
-    out: list[list] = []
+    out: list[list[Any]] = []  # [scene, its lines], in order
     joining = False
     for frame in frames:
         lines: list[Line] = []

@@ -26,8 +26,9 @@ from .walk import edges, expressions
 
 Route = list[str]  # choice ids from the start
 Progress = Callable[[int, int], object]  # (done, of how many)
-# A state reduced to what can still change the story's course (see _Keyer).
-Key = tuple[str, tuple[Value, ...], Union[tuple[int, ...], None], Union[frozenset[str], None]]
+# A state reduced to what can still change the story's course (see _Keyer): the scene, the
+# variables read ahead, the visit counts asked about, the once-only choices used, the call stack.
+Key = tuple[str, tuple[Value, ...], Union[tuple[int, ...], None], Union[frozenset[str], None], tuple[str, ...]]
 Getter = Callable[[Mapping[str, Any]], tuple[Any, ...]]
 
 DEFAULT_MAX_STATES = 500_000

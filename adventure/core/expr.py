@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from .errors import EvaluationError
 from .types import Evaluator, HostFunction, Tree, Visits, Vars
@@ -204,7 +204,14 @@ def _wrap(tree: Tree) -> str:
     return f"({text})" if tree[0] in ("and", "or", "if", "+", "-") else text
 
 
-def _variation(tree, funcs):
+class Picks(Protocol):
+    """What the explorer puts among the visit counts as "#draws" (`engine._Draws`): the
+    outcome of each random draw, in turn, so that every outcome is followed."""
+
+    def take(self, span: int) -> int: ...
+
+
+def _variation(tree: Tree, funcs: Mapping[str, HostFunction] | None) -> Evaluator:
     from .model import compile_template  # the alternatives are templates; model imports this module
 
     _, how, part, alts = tree
@@ -212,7 +219,7 @@ def _variation(tree, funcs):
     last = len(renders) - 1
     site = stable_hash(part)
 
-    def render(v, n):
+    def render(v: Vars, n: Visits) -> str:
         seen = n.get(part, 1) - 1  # this visit's number, from 0
         if how == "cycle":
             i = seen % len(renders)
@@ -228,16 +235,18 @@ def _variation(tree, funcs):
     return render
 
 
-def _draw(tree, funcs):
+def _draw(tree: Tree, funcs: Mapping[str, HostFunction] | None) -> Evaluator:
     lo, hi = compile_tree(tree[1], funcs), compile_tree(tree[2], funcs)
     part, site = tree[3], stable_hash(f"{tree[3]}#{tree[4]}")
 
-    def draw(v, n):
+    def draw(v: Vars, n: Visits) -> int:
+        low: int  # random()'s arguments were parsed as ints
+        high: int
         low, high = lo(v, n), hi(v, n)
         if high < low:
             raise EvaluationError(f"random({low}, {high}): the second number is smaller than the first")
         span = high - low + 1
-        forced = n.get("#draws")
+        forced: Picks | None = n.get("#draws")  # type: ignore[assignment]  # not a count: see Picks
         if forced is not None:  # the explorer: every outcome of this draw is tried in turn
             return low + forced.take(span)
         return low + mix(n.get("#seed", 0), site, n.get(part, 0)) % span

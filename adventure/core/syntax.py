@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Collection, Mapping
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Literal, TypedDict, TypeVar, overload
 
 from .expr import BOOL, INT, INT_LIMIT, MAX_DEPTH, MAX_STR, STR, type_of_value
 from .types import FunctionSpec, Tree, Value
@@ -24,6 +24,15 @@ _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 _T = TypeVar("_T")
 Typed = tuple[Tree, str]  # a tree and its type ("bool", "int" or "str")
+Params = list[tuple[str, str]]  # a definition's parameters: (name, type), in order
+
+
+class Definition(TypedDict):
+    """A named expression (see `Parser.define`): its body holds ["p", name] where a parameter goes."""
+
+    params: Params
+    tree: Tree
+    type: str
 
 
 class ExprError(Exception):
@@ -49,8 +58,8 @@ class Parser:
         self.functions = functions or {}    # host functions: name -> {"params": [types], "returns": type}
         self.ranges = ranges or {}          # int variables with bounds: name -> (min or None, max or None)
         self._in_effect = False             # random() may only be drawn in an effect
-        self.defines: dict = {}             # name -> {"params": [(name, type)], "tree", "type"} (see define())
-        self._scope: list[dict] = []        # parameters in force while a definition's body is parsed
+        self.defines: dict[str, Definition | None] = {}  # name -> its definition; None while being parsed
+        self._scope: list[dict[str, str]] = []  # parameters in force while a definition's body is parsed
         self._memo: dict[tuple[str | None, ...], Any] = {}  # stories repeat the same few expressions thousands of times
 
     # -- entry points -------------------------------------------------------
@@ -66,7 +75,7 @@ class Parser:
         finally:
             self._in_effect = False
 
-    def define(self, name: str, params: list, source: str, want: str | None = None) -> None:
+    def define(self, name: str, params: Params, source: str, want: str | None = None) -> None:
         """Parse a definition's body once; a call of `name` is then replaced by the body with its
         arguments in place of its parameters. Raise ExprError for a body that does not fit."""
         if name in self.defines:
@@ -230,7 +239,7 @@ class Parser:
             trees.append(tree)
         return ["call", name, *trees], spec["returns"]
 
-    def _expand(self, name, node):
+    def _expand(self, name: str, node: ast.Call) -> Typed:
         define = self.defines[name]
         if define is None:
             raise ExprError(f"{name} calls itself; definitions cannot recurse", node.col_offset, "E015")
@@ -238,7 +247,7 @@ class Parser:
         if len(node.args) != len(params):
             raise ExprError(f"{name}() takes {len(params)} argument{'s' * (len(params) != 1)}, "
                             f"not {len(node.args)}", node.col_offset, "E015")
-        given = {}
+        given: dict[str, Tree] = {}
         for arg, (pname, ptype) in zip(node.args, params):
             tree, typ = self._node(arg)
             self._want(typ, ptype, arg, f"{name}()")
@@ -327,7 +336,7 @@ class Parser:
             raise ExprError(f"{what} needs a {want}, got a {got}", getattr(node, "col_offset", 0), "E016")
 
 
-def _substitute(tree, given: dict):
+def _substitute(tree: Tree, given: dict[str, Tree]) -> Tree:
     if tree[0] == "p":
         return given[tree[1]]
     return [_substitute(t, given) if isinstance(t, list) and t and isinstance(t[0], str) else t for t in tree]

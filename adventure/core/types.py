@@ -45,6 +45,9 @@ class _ParagraphKeys(TypedDict):
 @final  # final, so that `"if" in item` tells a condition from a paragraph
 class Paragraph(_ParagraphKeys, total=False):
     speaker: str
+    tags: list[str]   # the author's words for the host
+    glue: bool        # `<>` at its start: it joins the paragraph before it
+    glue_next: bool   # `<>` at its end: the next paragraph joins it
 
 
 _ConditionKeys = TypedDict("_ConditionKeys", {"if": Tree, "then": "list[TextItem]", "loc": FileLoc})
@@ -73,6 +76,9 @@ class CompiledChoice(_ChoiceKeys, _ChoiceCondition, total=False):
     do: list[Effect]
     once: bool
     fallback: bool
+    tags: list[str]
+    call: str   # a tunnel (format 2): go to `goto`, and come back to this part when it returns
+    ret: bool   # the end of a tunnel: back to where the innermost call was made
 
 
 class _SceneKeys(TypedDict):
@@ -87,6 +93,10 @@ class CompiledScene(_SceneKeys, total=False):
     chapter: str
     do: list[Effect]
     ending: bool
+    tags: list[str]
+    id: str        # a format-2 part: its own id (the scene's id for its first part)
+    part_of: str   # a format-2 part after the first: the scene it belongs to
+    shuffle: bool
 
 
 class _VariableKeys(TypedDict):
@@ -129,6 +139,7 @@ class _StoryKeys(TypedDict):
 class CompiledStory(_StoryKeys, total=False):
     fingerprint: str  # added by `core.build` once the checks pass
     format: int
+    draws: bool       # some effect draws random numbers (random())
 
 
 class Origin(TypedDict):

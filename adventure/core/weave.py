@@ -29,9 +29,14 @@ but a call stack and glue.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
+
+from .types import CompiledChoice, CompiledScene, Paragraph, TextItem
+
+if TYPE_CHECKING:
+    from .compiler import Compiler, Fields  # which imports this module
 
 _TAG = "tag:yaml.org,2002:"
 CHOICE_KEYS = {"choice", "id", "if", "once", "sticky", "do", "goto", "then", "tags", "fallback", "call"}
@@ -71,7 +76,7 @@ def labels_of(sid: str, node: Any) -> set[str]:
     return out
 
 
-def _flow_items(node: Any) -> list:
+def _flow_items(node: Any) -> list[Any]:
     if isinstance(node, yaml.SequenceNode):
         return list(node.value)
     if isinstance(node, yaml.MappingNode):
@@ -84,20 +89,20 @@ def _flow_items(node: Any) -> list:
 class Weaver:
     """Compiles one format-2 scene into parts, reporting through the compiler."""
 
-    def __init__(self, compiler: Any, path: str, sid: str, key_node: Any, node: Any, chapter: str | None):
+    def __init__(self, compiler: Compiler, path: str, sid: str, key_node: Any, node: Any, chapter: str | None):
         self.c, self.path, self.sid, self.chapter = compiler, path, sid, chapter
         self.key_node, self.node = key_node, node
-        self.parts: dict[str, dict[str, Any]] = {}
+        self.parts: dict[str, CompiledScene] = {}
         self.counter = 0
 
     # -- parts -----------------------------------------------------------------
-    def _new(self, name: str | None, where: Any) -> dict[str, Any]:
+    def _new(self, name: str | None, where: Any) -> CompiledScene:
         if name is None:
             self.counter += 1
             name = f"_{self.counter}"
         pid = f"{self.sid}.{name}" if name else self.sid
-        part: dict[str, Any] = {"file": self.path, "loc": _loc(where if where is not None else self.key_node),
-                                "text": [], "choices": [], "part_of": self.sid}
+        part: CompiledScene = {"file": self.path, "loc": _loc(where if where is not None else self.key_node),
+                               "text": [], "choices": [], "part_of": self.sid}
         if self.chapter:
             part["chapter"] = self.chapter
         if pid in self.parts:
@@ -107,18 +112,20 @@ class Weaver:
         part["id"] = pid
         return part
 
-    def _link(self, part: dict[str, Any], target: str | None, where: Any, **extra: Any) -> None:
-        """Leave `part` by itself (a fallback) for `target`, or end the story there."""
+    def _link(self, part: CompiledScene, target: str | None, where: Any, **extra: Any) -> None:
+        """Leave `part` by itself (a fallback) for `target`, or end the story there; `extra` holds
+        more keys of the choice (do, call, ret, if)."""
         if target is None:
             part["ending"] = True
             return
-        choice = {"goto": target, "id": f"on{len(part['choices'])}" if part["choices"] else "on",
-                  "loc": _loc(where if where is not None else self.key_node), "text": [""], "fallback": True}
-        choice.update(extra)
+        choice: CompiledChoice = {"goto": target, "id": f"on{len(part['choices'])}" if part["choices"] else "on",
+                                  "loc": _loc(where if where is not None else self.key_node), "text": [""],
+                                  "fallback": True}
+        choice.update(extra)  # type: ignore[typeddict-item]  # keys of CompiledChoice, as above
         part["choices"].append(choice)
 
     # -- the scene ----------------------------------------------------------------
-    def scene(self) -> dict[str, dict[str, Any]]:
+    def scene(self) -> dict[str, CompiledScene]:
         node = self.node
         items = _flow_items(node)
         first = self._new("", self.key_node)
@@ -142,7 +149,7 @@ class Weaver:
                          f"or `return`", "E024")
         return self.parts
 
-    def flow(self, items: list, part: dict[str, Any] | None, then: str | None) -> dict[str, Any] | None:
+    def flow(self, items: list[Any], part: CompiledScene | None, then: str | None) -> CompiledScene | None:
         """Compile items into `part` and the parts after it; return the part left open at the end
         (which then goes on to `then`), or None when the flow diverted or ended."""
         i = 0
@@ -185,7 +192,7 @@ class Weaver:
         return None
 
     def _name(self, node: Any) -> str:
-        name = node.value
+        name: str = node.value
         if not re.match(r"[A-Za-z_][A-Za-z0-9_]*\Z", name or ""):
             self.c.error(self.path, node, f"label {name!r}: use letters, digits and _", "E003")
             return f"bad{self.counter}"
@@ -197,10 +204,10 @@ class Weaver:
         keys = [k.value for k, _ in item.value if isinstance(k, yaml.ScalarNode)]
         if "choice" in keys or ("fallback" in keys and "text" not in keys):
             return True
-        return len(item.value) == 1 and keys and keys[0] not in FLOW_KEYS and keys[0] != "label"
+        return len(item.value) == 1 and bool(keys) and keys[0] not in FLOW_KEYS and keys[0] != "label"
 
     # -- single items -------------------------------------------------------------
-    def _item(self, item: Any, part: dict[str, Any], then: str | None) -> dict[str, Any] | None:
+    def _item(self, item: Any, part: CompiledScene, then: str | None) -> CompiledScene | None:
         c, path = self.c, self.path
         if isinstance(item, yaml.ScalarNode):
             word = item.value.strip() if item.tag == _TAG + "str" and item.style in (None, "") else None
@@ -249,7 +256,7 @@ class Weaver:
         c.error(path, item, "a flow item needs text, do, if, goto, call or label", "E004")
         return part
 
-    def _text(self, node: Any, part: dict[str, Any]) -> dict[str, Any]:
+    def _text(self, node: Any, part: CompiledScene) -> CompiledScene:
         if part["choices"]:  # text after a menu's choices belongs to a new part
             nxt = self._new(None, node)
             self._link(part, nxt["id"], node)
@@ -263,7 +270,7 @@ class Weaver:
         part["text"].extend(items)
         return part
 
-    def _branch(self, item: Any, fields: dict, part: dict[str, Any], then: str | None) -> dict[str, Any] | None:
+    def _branch(self, item: Any, fields: Fields, part: CompiledScene, then: str | None) -> CompiledScene | None:
         c, path = self.c, self.path
         cond = c.condition(path, fields["if"][1])
         body = fields.get("then")
@@ -302,14 +309,14 @@ class Weaver:
         return []
 
     # -- menus ------------------------------------------------------------------------
-    def _menu(self, part: dict[str, Any], items: list, gather: str | None) -> None:
+    def _menu(self, part: CompiledScene, items: list[Any], gather: str | None) -> None:
         seen: set[str] = set()
         for item in items:
             choice = self._choice(item, part, gather, seen)
             if choice is not None:
                 part["choices"].append(choice)
 
-    def _choice(self, item: Any, part: dict[str, Any], gather: str | None, seen: set) -> dict[str, Any] | None:
+    def _choice(self, item: Any, part: CompiledScene, gather: str | None, seen: set[str]) -> CompiledChoice | None:
         c, path = self.c, self.path
         if any(isinstance(k, yaml.ScalarNode) and k.value in ("choice", "fallback") for k, _ in item.value):
             fields = c.mapping(path, item, "a choice", CHOICE_KEYS)
@@ -343,7 +350,7 @@ class Weaver:
             n += 1
             cid = f"{base}_{n}"
         seen.add(cid)
-        out: dict[str, Any] = {"id": cid, "loc": _loc(item)}
+        out: CompiledChoice = {"id": cid, "loc": _loc(item)}  # type: ignore[typeddict-item]  # text and goto follow
         c.current_part = part["id"]
         out["text"] = c.template(path, label_node, menu_text) if label_node is not None else [""]
         if "if" in fields:
@@ -377,7 +384,8 @@ class Weaver:
         out["goto"] = inner["id"]
         if echo.strip():
             c.current_part = inner["id"]
-            para = {"t": c.template(path, label_node, echo.strip())}
+            # A label gives the echo: without one (a bare fallback) the echo is empty.
+            para: Paragraph = {"t": c.template(path, label_node, echo.strip())}  # type: ignore[arg-type]
             inner["text"].append(para)
         rest = self.flow(list(body.value) if body is not None else [], inner, target or gather)
         if rest is not None:
@@ -401,8 +409,9 @@ def _slug(text: str) -> str:
     return slug if not slug[0].isdigit() else "c_" + slug
 
 
-def _glue(item: dict[str, Any]) -> None:
+def _glue(item: TextItem) -> None:
     """`<>` at the start of a paragraph joins it to the one before; at the end, to the one after."""
+    key: Literal["then", "else"]
     if "t" not in item:
         for key in ("then", "else"):
             for inner in item.get(key, []):
