@@ -74,7 +74,7 @@ ITEM_KEYS = {"text", "if", "else", "speaker", "block", "tags"}
 Fields = dict[str, tuple[yaml.Node, yaml.Node]]  # key -> (key node, value node)
 RawScene = tuple[str, yaml.Node, yaml.Node, Union[str, None]]  # path, key node, node, the file's chapter
 RawBlock = tuple[str, yaml.Node, yaml.Node]  # path, key node, node
-Where = Union[yaml.Node, yaml.Mark, None]  # what a diagnostic points at
+Where = Union[yaml.Node, yaml.Mark, "_Mark", None]  # what a diagnostic points at
 
 class Compiler:
     """Collects diagnostics while turning one story's files into compiled form."""
@@ -767,7 +767,9 @@ class Compiler:
         line and column: the source lines are joined as the paragraphs were, and each paragraph
         is found in them."""
         lines = self.sources[path].splitlines()[node.start_mark.line:node.end_mark.line + 1]
-        joined, where = [], []  # the stripped lines joined by spaces; (line, column) of each character
+        # The stripped lines joined by spaces, and the (line, column) of each character.
+        joined: list[str] = []
+        where: list[tuple[int, int]] = []
         for k, line in enumerate(lines):
             if k == 0:
                 line = line[node.start_mark.column:]
@@ -782,7 +784,8 @@ class Compiler:
                 where.append(where[-1])
             joined.append(text)
             where.extend((node.start_mark.line + k, lead + c) for c in range(len(text)))
-        flat, cursor, out = "".join(joined), 0, []
+        flat, cursor = "".join(joined), 0
+        out: list[TextItem] = []
         for para in paragraphs:
             at = flat.find(para, cursor)
             if at < 0:

@@ -97,6 +97,7 @@ class CompiledScene(_SceneKeys, total=False):
     id: str        # a format-2 part: its own id (the scene's id for its first part)
     part_of: str   # a format-2 part after the first: the scene it belongs to
     shuffle: bool
+    flow: bool     # the first part of a format-2 scene
 
 
 class _VariableKeys(TypedDict):

@@ -21,7 +21,7 @@ from gen import LEAVING
 
 from adventure import Game, load_story, restore
 
-SAVE_POINTS = (50, 500, 5000)
+SAVE_POINTS = (50, 500, 5000, 10000)
 
 
 def play(story, plays, digest=None):
