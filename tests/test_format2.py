@@ -390,3 +390,27 @@ def test_graph_and_stats_read_a_weave_as_its_scenes(tmp_path):
     assert (stats["scenes"], stats["choices"], stats["endings"]) == (3, 1, 1)
     dot = run_cli(["graph", str(folder)]).stdout
     assert '"a" -> "t"' in dot and '"" ' not in dot and "->" in dot
+
+
+def test_a_shuffled_menu_follows_the_seed_and_keeps_its_choices():
+    story = story_of("""\
+scenes:
+  a:
+    - Pick a door.
+    - {shuffle: true}
+    - {choice: Red, goto: z, id: red, tags: warm}
+    - {choice: Green, goto: z, id: green}
+    - {choice: Blue, goto: z, id: blue}
+    - {choice: Gold, goto: z, id: gold}
+  z: [end]
+""")
+    orders = {seed: tuple(c.id for c in adventure.Game(story, seed=seed).choices) for seed in range(16)}
+    assert all(sorted(o) == ["blue", "gold", "green", "red"] for o in orders.values())
+    assert len(set(orders.values())) > 4                      # the seed decides the order
+    game = adventure.Game(story, seed=5)
+    again, _ = adventure.restore(story, game.snapshot())
+    assert [c.id for c in again.choices] == list(orders[5])   # and a load keeps it
+    red = next(c for c in game.choices if c.id == "red")
+    assert red.tags == ("warm",)
+    game.choose(red.index)
+    assert game.state.route == ["red"]

@@ -305,3 +305,13 @@ def test_the_guides_example_story_works(tmp_path):
     assert run_cli(["explore", str(folder)]).returncode == 0
     played = run_cli(["--story", str(folder), "--plain", "--no-save"], stdin="2\n1\n2\n")
     assert "It lights at your touch." in played.stdout and "THE END" in played.stdout
+
+
+def test_new_points_the_editor_at_schemas_inside_the_story(tmp_path):
+    folder = tmp_path / "mine"
+    assert run_cli(["new", str(folder)]).returncode == 0
+    for name, schema in (("story.yaml", "manifest"), ("01-the-shore.yaml", "scenes")):
+        first = (folder / name).read_text().splitlines()[0]
+        assert first == f"# yaml-language-server: $schema=schema/{schema}.schema.json"
+        assert (folder / "schema" / f"{schema}.schema.json").is_file()
+    assert run_cli(["check", str(folder), "--strict"]).returncode == 0

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, Union
 
 from .errors import AdventureError, ChoiceError, EvaluationError, LoopError, PlayError, RouteError, StateError
+from .expr import mix, stable_hash
 from .model import Choice, Line, Scene, Story, fits
 from .types import Origin, Value, Vars, Visits
 
@@ -104,6 +105,7 @@ class Option(NamedTuple):
     id: str
     text: str
     index: int  # type: ignore[assignment]  # shadows tuple.index, as it always has
+    tags: tuple[str, ...] = ()
 
 
 class Frame(NamedTuple):
@@ -188,7 +190,7 @@ class Game:
     @property
     def choices(self) -> list[Option]:
         v, n = self.state.vars, self.state.visits
-        return [Option(c.id, c.text(v, n), i) for i, c in enumerate(self._available())]
+        return [Option(c.id, c.text(v, n), i, c.tags) for i, c in enumerate(self._available())]
 
     @property
     def ended(self) -> bool:
@@ -328,9 +330,12 @@ class Game:
         if self._options is None:
             state = self.state
             v, n, used = state.vars, state.visits, state.used
-            self._options = [c for c in self.scene.choices
+            scene = self.scene
+            self._options = [c for c in scene.choices
                              if not c.fallback and (c.cond is None or c.cond(v, n))
                              and not (c.once and c.key in used)]
+            if scene.shuffle and len(self._options) > 1:
+                self._options = shuffled(self._options, n.get("#seed", 0), scene.id, n.get(scene.id, 0))
         return self._options
 
     def _take(self, choice: Choice) -> None:
@@ -427,6 +432,16 @@ class _Draws:
             raise _MoreDraws(span)
         self.used += 1
         return self.picks[self.used - 1]
+
+
+def shuffled(options: list[Choice], seed: int, scene_id: str, visit: int) -> list[Choice]:
+    """A menu in an order drawn from the game's seed: the same on replay, undo and load."""
+    order = list(options)
+    site = stable_hash(scene_id)
+    for k in range(len(order) - 1, 0, -1):
+        j = mix(seed, site, visit * 64 + k) % (k + 1)
+        order[k], order[j] = order[j], order[k]
+    return order
 
 
 def _join(left: str, right: str) -> str:

@@ -183,7 +183,7 @@ class Choice:
 
 class Scene:
     __slots__ = ("id", "title", "chapter", "file", "loc", "ending", "render", "effects", "choices",
-                 "has_fallback", "tags", "part_of")
+                 "has_fallback", "tags", "part_of", "shuffle")
 
     def __init__(self, scene_id: str, data: CompiledScene, variables: Mapping[str, VariableSpec],
                  funcs: Funcs = None):
@@ -200,6 +200,7 @@ class Scene:
         self.has_fallback = any(c.fallback for c in self.choices)
         self.tags = tuple(data.get("tags", ()))
         self.part_of = data.get("part_of")  # the scene a format-2 part belongs to
+        self.shuffle = bool(data.get("shuffle"))  # its menu in an order drawn from the seed
 
 
 def _read_only(self: object, *args: object, **kwargs: object) -> NoReturn:

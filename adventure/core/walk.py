@@ -82,9 +82,11 @@ def edges(compiled: CompiledStory) -> dict[str, list[str]]:
 
 
 def visited_anywhere(compiled: CompiledStory) -> set[str]:
-    """The scenes whose visit counts some expression reads."""
+    """The scenes whose visit counts something reads: an expression, or a shuffled menu's order."""
     out: set[str] = set()
-    for scene in compiled.get("scenes", {}).values():
+    for sid, scene in compiled.get("scenes", {}).items():
         for _role, tree in expressions(scene):
             visited_scenes(tree, out, draws=True)
+        if scene.get("shuffle"):
+            out.add(sid)
     return out

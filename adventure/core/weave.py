@@ -10,6 +10,7 @@ A format-2 scene is a list (or a mapping with `flow:`) of items read in order:
     - {call: scene}                          run that scene's flow until `return`, come back
     - return                                 back to where the last `call` was made
     - end                                    the story ends here
+    - {shuffle: true}                        the next menu is offered in an order drawn from the seed
     - {label: name}                          a point to go to (`scene.name`) and to ask
                                              visited('scene.name') about
     - choices: items that are choices, one after another, make a menu:
@@ -229,6 +230,10 @@ class Weaver:
             return part
         if "if" in fields:
             return self._branch(item, fields, part, then)
+        if "shuffle" in fields:  # the next menu here is offered in an order drawn from the seed
+            if c.flag(path, fields["shuffle"][1], "shuffle"):
+                part["shuffle"] = True
+            return part
         if "label" in fields:
             nxt = self._new(self._name(fields["label"][1]), item)
             self._link(part, nxt["id"], item)

@@ -27,7 +27,7 @@ Range = tuple  # (line, col, end_line, end_col), 0-based, code points
 EXPRESSION_KEYS = {"if"}          # a condition
 EFFECT_KEYS = {"do"}              # one effect or a list of them
 TEXT_KEYS = {"text", "else"}      # text: a template, or a list of text items
-SCENE_REF_KEYS = {"goto"}         # names a scene
+SCENE_REF_KEYS = {"goto", "call"}  # names a scene
 SPEAKER_KEYS = {"speaker"}
 BLOCK_KEYS = {"block"}
 
