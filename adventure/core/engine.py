@@ -307,7 +307,7 @@ class Game:
                         child.used = used | {choice.key}
                     if choice.effects is not None:
                         choice.effects(child.vars, child.visits)
-                    game._enter(game._follow(choice))
+                    game._enter(choice.target if choice.call is None and not choice.ret else game._follow(choice))
                 except _MoreDraws as more:  # each outcome of the next draw is a future of its own
                     if len(out) + len(pending) + more.span > MAX_DRAW_OUTCOMES:
                         out.append((choice.id, EvaluationError(f"choice {choice.id!r} draws too many random "
@@ -370,14 +370,15 @@ class Game:
 
     def _enter(self, scene_id: str) -> None:
         entered: list[str] = []
+        state, scenes, trail = self.state, self.story.scenes, self.trail
+        visits = state.visits
         for _ in range(MAX_AUTO_STEPS):
-            state = self.state
             state.scene = scene_id
-            state.visits[scene_id] = state.visits.get(scene_id, 0) + 1
-            self.trail.append(scene_id)
-            scene = self.story.scenes[scene_id]
+            visits[scene_id] = visits.get(scene_id, 0) + 1
+            trail.append(scene_id)
+            scene = scenes[scene_id]
             if scene.effects is not None:
-                scene.effects(state.vars, state.visits)
+                scene.effects(state.vars, visits)
             self._options = None
             if not scene.has_fallback or self._available():
                 return
