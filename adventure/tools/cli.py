@@ -401,10 +401,17 @@ def cmd_publish(argv) -> int:
     return publish_main(argv)
 
 
-def cmd_check(argv) -> int:
-    p = argparse.ArgumentParser(prog="adventure check", description="Find every mistake in a story folder.")
+def _tool_parser(name: str, description: str, formats: tuple[str, ...] = ()) -> argparse.ArgumentParser:
+    """The parser every author's tool starts from: the story folder, and the output format."""
+    p = argparse.ArgumentParser(prog=f"adventure {name}", description=description)
     p.add_argument("dir", nargs="?", help="the story folder (default: the bundled story)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    if formats:
+        p.add_argument("--format", choices=formats, default=formats[0], help="how to write the result")
+    return p
+
+
+def cmd_check(argv) -> int:
+    p = _tool_parser("check", "Find every mistake in a story folder.", ("text", "json"))
     p.add_argument("--strict", action="store_true", help="warnings fail too")
     p.add_argument("--against", metavar="OLD_DIR",
                    help="also list the choice ids (and scenes) that OLD_DIR has and this version does not: "
@@ -498,14 +505,11 @@ class _Progress:
 
 
 def cmd_explore(argv) -> int:
-    p = argparse.ArgumentParser(prog="adventure explore",
-                                description="Walk every reachable state: prove every ending is reachable "
-                                            "and nothing soft-locks.")
-    p.add_argument("dir", nargs="?", help="the story folder (default: the bundled story)")
+    p = _tool_parser("explore", "Walk every reachable state: prove every ending is reachable and nothing "
+                                "soft-locks.", ("text", "json"))
     p.add_argument("--max-states", type=_positive, default=500_000, help="give up after this many states")
     p.add_argument("--random", type=_positive, metavar="N", help="instead, N seeded random play-throughs")
-    p.add_argument("--seed", type=_whole, default=0)
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--seed", type=_whole, default=0, help="the seed of --random (and of the stories' draws)")
     p.add_argument("--routes", metavar="DIR", help="write the route to each ending and soft-lock into DIR")
     args = p.parse_args(argv)
     from ..core.errors import StoryError
@@ -604,9 +608,7 @@ def _print_report(report, args):
 
 
 def cmd_graph(argv) -> int:
-    p = argparse.ArgumentParser(prog="adventure graph", description="Draw the story: scenes and choices.")
-    p.add_argument("dir", nargs="?", help="the story folder (default: the bundled story)")
-    p.add_argument("--format", choices=("dot", "mermaid", "svg"), default="dot")
+    p = _tool_parser("graph", "Draw the story: scenes and choices.", ("dot", "mermaid", "svg"))
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--chapters", action="store_true", help="one node per scene file: the story's overview")
     args = p.parse_args(argv)
@@ -694,9 +696,7 @@ def cmd_new(argv) -> int:
 
 
 def cmd_stats(argv) -> int:
-    p = argparse.ArgumentParser(prog="adventure stats", description="Scenes, choices, words and endings, per file.")
-    p.add_argument("dir", nargs="?", help="the story folder (default: the bundled story)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p = _tool_parser("stats", "Scenes, choices, words and endings, per file.", ("text", "json"))
     args = p.parse_args(argv)
     from ..core.errors import StoryError
     from .stats import story_stats
