@@ -360,7 +360,7 @@ def random_playthroughs(story: Story, count: int, seed: int = 0, max_steps: int 
     choices_seen: set[str] = set()
     for n in range(count):
         try:
-            game = Game(story, keep_text=False)
+            game = Game(story, keep_text=False, seed=rng.randrange(1, 2**31))  # each its own draws
         except PlayError as exc:
             report.failures.append(([], str(exc)))
             break
