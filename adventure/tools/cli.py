@@ -416,6 +416,12 @@ def cmd_check(argv) -> int:
     p.add_argument("--against", metavar="OLD_DIR",
                    help="also list the choice ids (and scenes) that OLD_DIR has and this version does not: "
                         "the saves this edit will rewind")
+    p.add_argument("--choices", action="store_true",
+                   help="instead, report which choices matter: cosmetic menus, one-option prompts, effects "
+                        "nothing reads, how far consequences reach (docs/authoring.md)")
+    p.add_argument("--routes", action="append", metavar="DIR_OR_FILE",
+                   help="with --choices: also count one-option prompts and cosmetic menus met along these "
+                        "recorded routes (a folder of *.route files, or a file; may be repeated)")
     args = p.parse_args(argv)
     from ..core.build import compile_sources
     from ..core.errors import StoryError
@@ -425,6 +431,12 @@ def cmd_check(argv) -> int:
         compiled, diagnostics = compile_sources(read_sources(args.dir or bundled_story()))
     except StoryError as exc:
         compiled, diagnostics = None, exc.diagnostics
+    if args.routes and not args.choices:
+        p.error("--routes goes with --choices")
+    if args.choices and compiled is not None:  # a report: exit 0 unless the story has errors
+        from .choices import run
+
+        return run(compiled, args.routes, args.format, _out, _err)
     gone = None
     if args.against and compiled is not None:
         from ..core.compare import removed
