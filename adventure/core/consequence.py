@@ -330,7 +330,7 @@ class _Graph:
     def scene_of(self, part: str) -> str:
         if part not in self.scenes:
             return part
-        return cast(str, self.scenes[part].get("part_of") or part)
+        return self.scenes[part].get("part_of") or part
 
     def chapter_of(self, part: str) -> int | None:
         ch = self.scenes[part].get("chapter") if part in self.scenes else None
