@@ -34,10 +34,10 @@ def screen_of(buffer):
     return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buffer.getvalue())
 
 
-def drive(keys, action, settings=None, width=90):
+def drive(keys, action, settings=None, width=90, rows=40):
     """Run `action(ui)` with prompt_toolkit reading `keys` and drawing into a buffer."""
     buffer = io.StringIO()
-    output = Terminal(buffer, lambda: Size(rows=40, columns=width), term="xterm-256color", enable_cpr=False)
+    output = Terminal(buffer, lambda: Size(rows=rows, columns=width), term="xterm-256color", enable_cpr=False)
     with create_pipe_input() as pipe:
         with create_app_session(input=pipe, output=output):
             pipe.send_text(keys)
@@ -59,7 +59,7 @@ def test_title_screen_offers_continue_by_default_when_a_save_exists(her, tmp_pat
     picked, buffer = drive(ENTER, lambda ui: ui.title(her, store))
     shown = screen_of(buffer)
     assert picked == ("load", "autosave")
-    assert "HER" in shown and "A story in letters" in shown
+    assert "H  E  R" in shown and "A story in letters" in shown
     assert "Continue \u2014 I. The Office: " in shown and "just now" in shown
     assert "New game" in shown and "Load a save" in shown and "Help" in shown and "Quit" in shown
 
@@ -71,16 +71,20 @@ def test_title_screen_new_game_help_and_quit(her, tmp_path):
     assert picked is None and "undo" in screen_of(buffer)
 
 
-def test_long_scenes_reveal_a_paragraph_at_a_time(her):
+def test_long_scenes_reveal_a_beat_at_a_time(her):
+    """A long scene unfolds in beats of about half a screen (here 20 rows: up to 7 lines),
+    whole paragraphs at a time, so no unread text ever scrolls away."""
     game = Game(her)
     paragraphs = [line.text for line in game.lines]
     assert len(paragraphs) > 3
-    # One Enter: the first two paragraphs are out, the third is not yet.
-    _r, buffer = drive(ENTER + "\x03", lambda ui: _show_until_interrupted(ui, game))
-    shown = screen_of(buffer)
-    assert paragraphs[0][:30] in shown and paragraphs[1][:30] in shown
-    assert paragraphs[2][:30] not in shown
-    assert "Enter for more" in shown
+    _r, buffer = drive("\x03", lambda ui: _show_until_interrupted(ui, game), rows=20)
+    first = screen_of(buffer)
+    assert paragraphs[0][:30] in first and "Enter for more" in first
+    assert paragraphs[-1][:30] not in first
+    out_first = [p for p in paragraphs if p[:30] in first]
+    _r, buffer = drive(ENTER + "\x03", lambda ui: _show_until_interrupted(ui, game), rows=20)
+    second = screen_of(buffer)
+    assert len([p for p in paragraphs if p[:30] in second]) > len(out_first)
 
 
 def _show_until_interrupted(ui, game):
@@ -130,9 +134,9 @@ def test_settings_saved_and_read_back(tmp_path):
     saves = tmp_path / "saves"
     result = run_cli(["--plain", "--story", str(STORIES / "tiny"), "--saves", str(saves)],
                      stdin="settings pacing scene\nsettings width 60\nsettings colours off\nsettings\nquit\n")
-    assert "Settings: width 60, pacing scene (whole scenes), colours off." in " ".join(result.stdout.split())
+    assert "Settings: width 60, pacing scene (whole scenes), colours off, theme auto." in " ".join(result.stdout.split())
     saved = json.loads((saves / "settings.json").read_text())
-    assert saved == {"width": 60, "pacing": "scene", "color": False}
+    assert saved == {"width": 60, "pacing": "scene", "color": False, "theme": "auto"}
     settings, warning = settings_file.read(saves)
     assert (settings.width, settings.pacing, settings.color, warning) == (60, "scene", False, None)
     bad = run_cli(["--plain", "--story", str(STORIES / "tiny"), "--saves", str(saves)],
