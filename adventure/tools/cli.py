@@ -77,6 +77,12 @@ def _out(text: str = "") -> None:
     print(safe_line(text))
 
 
+def _safe(text: str) -> str:
+    from ..play.escape import safe_line
+
+    return safe_line(text)
+
+
 def _err(message: str) -> None:
     from ..play.escape import safe_line
 
@@ -398,7 +404,7 @@ def _close_quietly(handle) -> None:
 def cmd_check(argv) -> int:
     p = argparse.ArgumentParser(prog="adventure check", description="Find every mistake in a story folder.")
     p.add_argument("dir", nargs="?", help="the story folder (default: the bundled story)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="text lines or one JSON report (default: text)")
     p.add_argument("--strict", action="store_true", help="warnings fail too")
     args = p.parse_args(argv)
     from ..core.build import compile_sources
@@ -472,8 +478,8 @@ def cmd_explore(argv) -> int:
     p.add_argument("dir", nargs="?", help="the story folder (default: the bundled story)")
     p.add_argument("--max-states", type=_positive, default=500_000, help="give up after this many states")
     p.add_argument("--random", type=_positive, metavar="N", help="instead, N seeded random play-throughs")
-    p.add_argument("--seed", type=_whole, default=0)
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--seed", type=_whole, default=0, help="the random seed for --random (default: 0)")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="text lines or one JSON report (default: text)")
     p.add_argument("--routes", metavar="DIR", help="write the route to each ending and soft-lock into DIR")
     args = p.parse_args(argv)
     from ..core.errors import StoryError
@@ -574,7 +580,7 @@ def _print_report(report, args):
 def cmd_graph(argv) -> int:
     p = argparse.ArgumentParser(prog="adventure graph", description="Draw the story: scenes and choices.")
     p.add_argument("dir", nargs="?", help="the story folder (default: the bundled story)")
-    p.add_argument("--format", choices=("dot", "mermaid", "svg"), default="dot")
+    p.add_argument("--format", choices=("dot", "mermaid", "svg"), default="dot", help="the picture's format (default: dot)")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--chapters", action="store_true", help="one node per scene file: the story's overview")
     args = p.parse_args(argv)
@@ -617,8 +623,8 @@ def cmd_graph(argv) -> int:
 
 def cmd_new(argv) -> int:
     p = argparse.ArgumentParser(prog="adventure new", description="Start a new story folder from a small example.")
-    p.add_argument("dir")
-    p.add_argument("--title", default="The Lighthouse")
+    p.add_argument("dir", help="the folder to create (it must not exist, or be empty)")
+    p.add_argument("--title", default="The Lighthouse", help="the new story's title (default: The Lighthouse)")
     args = p.parse_args(argv)
     import re
     from pathlib import Path
@@ -659,7 +665,7 @@ def cmd_new(argv) -> int:
 def cmd_stats(argv) -> int:
     p = argparse.ArgumentParser(prog="adventure stats", description="Scenes, choices, words and endings, per file.")
     p.add_argument("dir", nargs="?", help="the story folder (default: the bundled story)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="a table or JSON (default: text)")
     args = p.parse_args(argv)
     from ..core.errors import StoryError
     from .stats import story_stats
@@ -671,20 +677,22 @@ def cmd_stats(argv) -> int:
     if args.format == "json":
         print(json.dumps(stats, indent=2))
         return 0
-    _out(f"{'file':<44} {'scenes':>6} {'choices':>7} {'words':>7} {'endings':>7}")
+    w = max([len("total")] + [len(_safe(path)) for path in stats["files"]])  # columns line up, however long a path
+    _out(f"{'file':<{w}} {'scenes':>6} {'choices':>7} {'words':>7} {'endings':>7}")
     for path, row in stats["files"].items():
-        _out(f"{path:<44} {row['scenes']:>6} {row['choices']:>7} {row['words']:>7} {row['endings']:>7}")
+        _out(f"{_safe(path):<{w}} {row['scenes']:>6} {row['choices']:>7} {row['words']:>7} {row['endings']:>7}")
     t = stats["total"]
-    _out(f"{'total':<44} {t['scenes']:>6} {t['choices']:>7} {t['words']:>7} {t['endings']:>7}")
+    _out(f"{'total':<{w}} {t['scenes']:>6} {t['choices']:>7} {t['words']:>7} {t['endings']:>7}")
     _out(f"{t['variables']} variables")
     return 0
 
 
 def cmd_saves(argv) -> int:
     p = argparse.ArgumentParser(prog="adventure saves", description="List save slots, or delete one.")
-    p.add_argument("action", nargs="?", choices=("list", "delete"), default="list")
-    p.add_argument("name", nargs="?")
-    p.add_argument("--saves", metavar="DIR", help="the saves folder (default: $ADVENTURE_SAVES or saves/)")
+    p.add_argument("action", nargs="?", choices=("list", "delete"), default="list", help="list the saves (default), or delete one")
+    p.add_argument("name", nargs="?", help="the save to delete")
+    p.add_argument("--saves", metavar="DIR", help="the saves folder (default: $ADVENTURE_SAVES, else your user "
+                                                  "data folder; saves/ in the project's checkout)")
     p.add_argument("--story", metavar="DIR", help="only the saves of the story in DIR (default: every story's)")
     args = p.parse_args(argv)
     from ..core.errors import SaveError, StoryError
