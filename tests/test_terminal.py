@@ -1,6 +1,7 @@
 """The game in a real terminal: tmux runs `adventure`, sends keys, and reads the screen."""
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -26,7 +27,7 @@ class Pane:
         env = {"ADVENTURE_SAVES": str(self.saves), "ADVENTURE_CACHE": "off", "TERM": "xterm-256color",
                "ADVENTURE_KEY_GUARD": "0",
                "LANG": "C.UTF-8", **(env or {})}
-        exports = " ".join(f"{k}={v}" for k, v in env.items())
+        exports = " ".join(f"{k}={shlex.quote(str(v))}" for k, v in env.items())
         go = tmp_path / f"go-{self.socket}"
         # The game starts only once the window has its final size, so nothing is drawn
         # at a size tmux later reflows.

@@ -133,6 +133,7 @@ class TerminalUI:
         self.session = None
         self.skipping = False    # Tab: skip text read before, until unread text comes
         self.clock = time.monotonic
+        self.after_text = False
         self.apply(self.settings)
         if story is not None:
             self.use_story(story)
@@ -222,6 +223,7 @@ class TerminalUI:
             if frames:
                 self.chapter = frames[-1].scene.chapter or self.chapter
             return
+        self.after_text = True  # the next menu follows text being read: keys typed ahead are dropped
         ending = bool(frames) and frames[-1].scene.ending
         paced = self.settings.pacing == "paragraph" and not ending  # the ending is shown whole
         budget = max(6, (self._rows() - 6) // 2)  # a beat: about half a screen, never a screenful unread
@@ -421,9 +423,10 @@ class TerminalUI:
         handler = getattr(session, "handler", None)
         default = handler.default_choice if handler is not None else None
         marks = [handler.taken_before(o) for o in options] if handler is not None else None
+        fresh, self.after_text = self.after_text, False
         result = self.menu(FormattedText([("class:note", "What do you do?")]),
                            [(o.index, o.text) for o in options], default=default,
-                           toolbar=True, extra_keys=keys, marks=marks, fresh=True)
+                           toolbar=True, extra_keys=keys, marks=marks, fresh=fresh)
         if result == ":":
             return self.command_line()
         return result
@@ -441,8 +444,7 @@ class TerminalUI:
 
     def confirm(self, question: str) -> bool:
         picked = self.menu(FormattedText([("class:note", question)]), [(True, "Yes"), (False, "No")],
-                           default=False, extra_keys={"y": True, "n": False, "escape": False, "q": False},
-                           fresh=True)
+                           default=False, extra_keys={"y": True, "n": False, "escape": False, "q": False})
         return picked is True
 
     def again(self) -> str:
