@@ -181,3 +181,69 @@ def test_chapters_in_history_and_save_list(her, tmp_path):
     assert store.info("one").chapter == "I. The Office"
     listing = run_cli(["saves", "--saves", str(tmp_path)]).stdout
     assert "I. The Office:" in listing
+
+
+def _ending_game(her):
+    from adventure.tools.routes import read_route
+
+    game = Game(her)
+    for choice in read_route(ROOT / "tests" / "routes" / "open.route"):
+        game.choose(choice)
+    assert game.ended
+    return game
+
+
+def test_the_ending_is_shown_once_and_whole_with_the_letter_set_apart(her):
+    game = _ending_game(her)
+    _r, buffer = drive("", lambda ui: ui.show(game.frames, game), rows=20)
+    shown = screen_of(buffer)
+    assert "Enter for more" not in shown                      # paced as a whole
+    assert shown.count("Dear Catherine,") == 1
+    lines = shown.splitlines()
+    assert any(l.startswith("    Dear Catherine,") for l in lines)  # the letter is indented ...
+    assert sum("\u2500" * 12 in l for l in lines) == 2         # ... between two rules
+    styled = [l for l in buffer.getvalue().splitlines() if "Dear Catherine," in l][0]
+    assert "\x1b[" in styled and "3" in styled                 # in its own (italic) style
+
+
+def test_tab_skips_text_read_before(her):
+    game = Game(her)
+    _r, buffer = drive("\t", lambda ui: ui.show(game.frames, game, read=(True,)), rows=16)
+    shown = screen_of(buffer)
+    assert shown.count("Enter for more") == 1 and "Tab skips what you have read" in shown
+    assert game.lines[-1].text[:25] in shown
+
+
+def test_options_taken_before_are_marked(her, tmp_path):
+    store = SaveStore(tmp_path)
+    first = Session(her, None, store)
+    first.handler.start()
+    first.handler.handle(1)
+    first.handler.leave()
+    again = Session(her, None, store)
+    again.handler.start()
+    _r, buffer = drive("q", lambda ui: ui.ask(again.handler.choices, again))
+    marked = {l for l in screen_of(buffer).splitlines() if "\u2713" in l}
+    assert len(marked) == 1 and "something small" in marked.pop()
+
+
+def test_replay_the_ending_from_the_title(tmp_path):
+    story = load_story(STORIES / "tiny", cache=False)
+    store = SaveStore(tmp_path)
+    session = Session(story, None, store)
+    session.handler.start()
+    for choice in ("search_beach", "home"):
+        session.handler.handle([c.id for c in session.handler.choices].index(choice))
+    picked, buffer = drive("4" + "7", lambda ui: ui.title(story, store))  # Replay the ending, then Quit
+    shown = screen_of(buffer)
+    assert picked is None
+    assert "Replay the ending" in shown and "You sleep well." in shown and "THE END" in shown
+    assert "> 1. New game" in shown                        # after THE END, New game comes first
+
+
+def test_settings_show_colours_off_under_no_color_and_the_theme(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLORFGBG", "0;15")
+    _r, buffer = drive("q", lambda ui: ui.settings_menu(Settings()))
+    shown = screen_of(buffer)
+    assert "Colours: off (NO_COLOR is set)" in shown and "Theme: auto (light background)" in shown
