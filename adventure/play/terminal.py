@@ -97,6 +97,10 @@ def _luminance(r, g, b) -> float:
     return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
 
 
+def _one_liner(line, width) -> bool:
+    return line.speaker is None and "\n" not in line.text and len(line.text) < width and not line.text.endswith(":")
+
+
 def fit_status(chapter: str, played: str, columns: int) -> str:
     """The status line for `columns`: the chapter, the time, and as many key hints as fit,
     shortened whole words at a time; never wider than the terminal."""
@@ -240,7 +244,8 @@ class TerminalUI:
             self._print([("", "")])
             shown += 1
             in_letter = False
-            for line in frame.lines:
+            lines = frame.lines
+            for k, line in enumerate(lines):
                 letter = line.speaker == LETTER
                 block = self._paragraph(line, letter)
                 height = block.count("\n") + 2 + (2 if letter != in_letter else 0)
@@ -261,7 +266,10 @@ class TerminalUI:
                     in_letter = letter
                 style = f"class:{self.speaker_class[line.speaker]}" if line.speaker in self.speaker_class else ""
                 self._print([(style, block)])
-                self._print([("", "")])
+                following = lines[k + 1] if k + 1 < len(lines) else None
+                if not (ending and _one_liner(line, self.width) and following is not None
+                        and _one_liner(following, self.width)):
+                    self._print([("", "")])  # a list of one-line items (the ending's road) stays a list
                 shown += height
             if in_letter:
                 self._print([("class:rule", "    " + "\u2500" * 12)])
@@ -393,15 +401,18 @@ class TerminalUI:
             state["index"] = index
             event.app.exit(result=values[index])
         for key in ("up", "k", "s-tab"):
-            kb.add(key)(lambda event: state.__setitem__("index", (state["index"] - 1) % len(values)))
+            kb.add(key)(lambda event: state.__setitem__("index", ((state["index"] or 0) - 1) % len(values)))
         for key in ("down", "j", "tab"):
-            kb.add(key)(lambda event: state.__setitem__("index", (state["index"] + 1) % len(values)))
+            kb.add(key)(lambda event: state.__setitem__("index", ((state["index"] or 0) + 1) % len(values)))
         kb.add("enter", filter=ready)(lambda event: choose(event, state["index"]))
         kb.add("enter", filter=~ready)(lambda event: None)
         for number in range(1, min(len(values), 9) + 1):
             kb.add(str(number), filter=ready)(lambda event, i=number - 1: choose(event, i))
+        def other(event, value):  # a key that is not a choice: the record marks no option
+            state["index"] = values.index(value) if value in values else None
+            event.app.exit(result=value)
         for key, value in (extra_keys or {}).items():
-            kb.add(key, eager=key == "escape")(lambda event, v=value: event.app.exit(result=v))
+            kb.add(key, eager=key == "escape")(lambda event, v=value: other(event, v))
         kb.add("c-c")(lambda event: event.app.exit(exception=KeyboardInterrupt()))
         kb.add("c-d")(lambda event: event.app.exit(exception=EOFError()))
         app = self._app(body, kb, toolbar=toolbar is not None)
