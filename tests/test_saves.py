@@ -260,7 +260,7 @@ def test_undo_across_save_and_load(tiny, store):
 
 def test_prompt_commands_through_the_plain_player(tmp_path):
     saves = tmp_path / "saves"
-    script = "2\nsave mine\n1\nundo\nhistory\nsaves\nload mine\nrestart\nquit\n"
+    script = "2\nsave mine\n1\nundo\nhistory\nsaves\nload mine\nrestart yes\nquit\n"
     result = run_cli(["--plain", "--story", str(TINY), "--saves", str(saves)], stdin=script)
     out = result.stdout
     assert result.returncode == 0
@@ -270,7 +270,8 @@ def test_prompt_commands_through_the_plain_player(tmp_path):
     assert "mine " in out and "The Lighthouse" in out  # the saves listing
     assert "Loaded mine." in out and "The story begins again." in out
     assert json.loads((saves / "tiny" / "mine.save.json").read_text())["game"]["route"].split() == ["search_beach"]
-    assert json.loads((saves / "tiny" / "autosave.save.json").read_text())["game"]["route"].split() == []
+    # restart began a new line of play with no choice made in it: the autosave was not set back
+    assert json.loads((saves / "tiny" / "autosave.save.json").read_text())["game"]["route"].split() == ["search_beach"]
 
 
 def test_continue_and_load_from_the_command_line(tmp_path):

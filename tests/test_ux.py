@@ -34,10 +34,10 @@ def screen_of(buffer):
     return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buffer.getvalue())
 
 
-def drive(keys, action, settings=None, width=90):
+def drive(keys, action, settings=None, width=90, rows=40):
     """Run `action(ui)` with prompt_toolkit reading `keys` and drawing into a buffer."""
     buffer = io.StringIO()
-    output = Terminal(buffer, lambda: Size(rows=40, columns=width), term="xterm-256color", enable_cpr=False)
+    output = Terminal(buffer, lambda: Size(rows=rows, columns=width), term="xterm-256color", enable_cpr=False)
     with create_pipe_input() as pipe:
         with create_app_session(input=pipe, output=output):
             pipe.send_text(keys)
@@ -59,7 +59,7 @@ def test_title_screen_offers_continue_by_default_when_a_save_exists(her, tmp_pat
     picked, buffer = drive(ENTER, lambda ui: ui.title(her, store))
     shown = screen_of(buffer)
     assert picked == ("load", "autosave")
-    assert "HER" in shown and "A story in letters" in shown
+    assert "H  E  R" in shown and "A story in letters" in shown
     assert "Continue \u2014 I. The Office: " in shown and "just now" in shown
     assert "New game" in shown and "Load a save" in shown and "Help" in shown and "Quit" in shown
 
@@ -71,16 +71,20 @@ def test_title_screen_new_game_help_and_quit(her, tmp_path):
     assert picked is None and "undo" in screen_of(buffer)
 
 
-def test_long_scenes_reveal_a_paragraph_at_a_time(her):
+def test_long_scenes_reveal_a_beat_at_a_time(her):
+    """A long scene unfolds in beats of about half a screen (here 20 rows: up to 7 lines),
+    whole paragraphs at a time, so no unread text ever scrolls away."""
     game = Game(her)
     paragraphs = [line.text for line in game.lines]
     assert len(paragraphs) > 3
-    # One Enter: the first two paragraphs are out, the third is not yet.
-    _r, buffer = drive(ENTER + "\x03", lambda ui: _show_until_interrupted(ui, game))
-    shown = screen_of(buffer)
-    assert paragraphs[0][:30] in shown and paragraphs[1][:30] in shown
-    assert paragraphs[2][:30] not in shown
-    assert "Enter for more" in shown
+    _r, buffer = drive("\x03", lambda ui: _show_until_interrupted(ui, game), rows=20)
+    first = screen_of(buffer)
+    assert paragraphs[0][:30] in first and "Enter for more" in first
+    assert paragraphs[-1][:30] not in first
+    out_first = [p for p in paragraphs if p[:30] in first]
+    _r, buffer = drive(ENTER + "\x03", lambda ui: _show_until_interrupted(ui, game), rows=20)
+    second = screen_of(buffer)
+    assert len([p for p in paragraphs if p[:30] in second]) > len(out_first)
 
 
 def _show_until_interrupted(ui, game):
@@ -130,9 +134,9 @@ def test_settings_saved_and_read_back(tmp_path):
     saves = tmp_path / "saves"
     result = run_cli(["--plain", "--story", str(STORIES / "tiny"), "--saves", str(saves)],
                      stdin="settings pacing scene\nsettings width 60\nsettings colours off\nsettings\nquit\n")
-    assert "Settings: width 60, pacing scene (whole scenes), colours off." in " ".join(result.stdout.split())
+    assert "Settings: width 60, pacing scene (whole scenes), colours off, theme auto." in " ".join(result.stdout.split())
     saved = json.loads((saves / "settings.json").read_text())
-    assert saved == {"width": 60, "pacing": "scene", "color": False}
+    assert saved == {"width": 60, "pacing": "scene", "color": False, "theme": "auto"}
     settings, warning = settings_file.read(saves)
     assert (settings.width, settings.pacing, settings.color, warning) == (60, "scene", False, None)
     bad = run_cli(["--plain", "--story", str(STORIES / "tiny"), "--saves", str(saves)],
@@ -177,3 +181,69 @@ def test_chapters_in_history_and_save_list(her, tmp_path):
     assert store.info("one").chapter == "I. The Office"
     listing = run_cli(["saves", "--saves", str(tmp_path)]).stdout
     assert "I. The Office:" in listing
+
+
+def _ending_game(her):
+    from adventure.tools.routes import read_route
+
+    game = Game(her)
+    for choice in read_route(ROOT / "tests" / "routes" / "open.route"):
+        game.choose(choice)
+    assert game.ended
+    return game
+
+
+def test_the_ending_is_shown_once_and_whole_with_the_letter_set_apart(her):
+    game = _ending_game(her)
+    _r, buffer = drive("", lambda ui: ui.show(game.frames, game), rows=20)
+    shown = screen_of(buffer)
+    assert "Enter for more" not in shown                      # paced as a whole
+    assert shown.count("Dear Catherine,") == 1
+    lines = shown.splitlines()
+    assert any(l.startswith("    Dear Catherine,") for l in lines)  # the letter is indented ...
+    assert sum("\u2500" * 12 in l for l in lines) == 2         # ... between two rules
+    styled = [l for l in buffer.getvalue().splitlines() if "Dear Catherine," in l][0]
+    assert "\x1b[" in styled and "3" in styled                 # in its own (italic) style
+
+
+def test_tab_skips_text_read_before(her):
+    game = Game(her)
+    _r, buffer = drive("\t", lambda ui: ui.show(game.frames, game, read=(True,)), rows=16)
+    shown = screen_of(buffer)
+    assert shown.count("Enter for more") == 1 and "Tab skips what you have read" in shown
+    assert game.lines[-1].text[:25] in shown
+
+
+def test_options_taken_before_are_marked(her, tmp_path):
+    store = SaveStore(tmp_path)
+    first = Session(her, None, store)
+    first.handler.start()
+    first.handler.handle(1)
+    first.handler.leave()
+    again = Session(her, None, store)
+    again.handler.start()
+    _r, buffer = drive("q", lambda ui: ui.ask(again.handler.choices, again))
+    marked = {l for l in screen_of(buffer).splitlines() if "\u2713" in l}
+    assert len(marked) == 1 and "something small" in marked.pop()
+
+
+def test_replay_the_ending_from_the_title(tmp_path):
+    story = load_story(STORIES / "tiny", cache=False)
+    store = SaveStore(tmp_path)
+    session = Session(story, None, store)
+    session.handler.start()
+    for choice in ("search_beach", "home"):
+        session.handler.handle([c.id for c in session.handler.choices].index(choice))
+    picked, buffer = drive("4" + "7", lambda ui: ui.title(story, store))  # Replay the ending, then Quit
+    shown = screen_of(buffer)
+    assert picked is None
+    assert "Replay the ending" in shown and "You sleep well." in shown and "THE END" in shown
+    assert "> 1. New game" in shown                        # after THE END, New game comes first
+
+
+def test_settings_show_colours_off_under_no_color_and_the_theme(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLORFGBG", "0;15")
+    _r, buffer = drive("q", lambda ui: ui.settings_menu(Settings()))
+    shown = screen_of(buffer)
+    assert "Colours: off (NO_COLOR is set)" in shown and "Theme: auto (light background)" in shown

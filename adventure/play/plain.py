@@ -9,10 +9,13 @@ import re
 import shutil
 import sys
 import textwrap
+from textwrap import indent
 
 from .escape import safe
 from .handler import MAX_LINE, format_duration
 
+LETTER = "letter"  # the speaker a story gives the lines of a letter: set apart on the page
+LETTER_RULE = "    " + "\u2500" * 12
 _NUMBER = re.compile(r"[0-9]+\Z")  # ASCII digits only: '²' and '①' are not numbers here
 
 
@@ -55,7 +58,7 @@ class PlainUI:
         self.stdout.write(safe(text) + "\n")  # every line out passes here: nothing raw reaches a terminal
         self.stdout.flush()
 
-    def show(self, frames, game, again=False) -> None:
+    def show(self, frames, game, again=False, back=False, read=()) -> None:
         for frame in frames:
             chapter = frame.scene.chapter
             if chapter and chapter != self.chapter:
@@ -63,13 +66,39 @@ class PlainUI:
                 self.write(chapter.upper())
             self.chapter = chapter
             self.write()
+            in_letter = False
             for line in frame.lines:
-                self.write(wrap(line.text, self.width))
+                letter = line.speaker == LETTER
+                if letter and not in_letter:
+                    self.write(LETTER_RULE)
+                    self.write()
+                elif in_letter and not letter:
+                    self.write(LETTER_RULE)
+                    self.write()
+                in_letter = letter
+                if letter:  # the letter is set apart: indented, between two rules
+                    self.write(indent(wrap(line.text, max(20, self.width - 8)), "    "))
+                else:
+                    self.write(wrap(line.text, self.width))
+                self.write()
+            if in_letter:
+                self.write(LETTER_RULE)
                 self.write()
 
-    def ask(self, options, session):
+    def recap(self, text: str) -> None:
+        self.write(wrap(text, self.width))
+
+    def confirm(self, question: str):
+        return None  # plain mode asks nothing back: the command to type is said instead
+
+    def _choices(self, options, session) -> None:
+        taken = getattr(getattr(session, "handler", None), "taken_before", None)
         for option in options:
-            self.write(wrap(f"{option.index + 1}. {option.text}", self.width))
+            mark = " (taken before)" if taken is not None and taken(option) else ""
+            self.write(wrap(f"{option.index + 1}. {option.text}{mark}", self.width))
+
+    def ask(self, options, session):
+        self._choices(options, session)
         while True:
             answer = self._answer()
             if answer is None:
@@ -80,6 +109,7 @@ class PlainUI:
                     return number - 1
                 self.write(f"Choose a number from 1 to {len(options)}, or type help." if options
                            else "There is nothing to choose here. Type undo, load or quit.")
+                self._choices(options, session)
                 continue
             if answer:
                 return answer

@@ -47,11 +47,15 @@ class Session:
     """
 
     def __init__(self, story, ui, store: SaveStore | None, game: Game | None = None,
-                 play_seconds: float = 0.0, record=None, reload=None, settings=None):
-        self.handler = Handler(story, store, game, play_seconds, record=record, reload=reload, settings=settings)
+                 play_seconds: float = 0.0, record=None, reload=None, settings=None,
+                 slot: str | None = None, recap: bool = False):
+        self.handler = Handler(story, store, game, play_seconds, record=record, reload=reload, settings=settings,
+                               slot=slot, recap=recap)
         self.ui = ui
         self.lost = False  # the terminal went away: leave without a word
-
+        if ui is not None:
+            ui.on_command = self.command_now  # keys pressed while text is paging
+            ui.session = self
     # What the terminal player's status line reads.
     game = property(lambda self: self.handler.game)
     story = property(lambda self: self.handler.story)
@@ -70,7 +74,7 @@ class Session:
                     handler.autosave()
                     if ui.again() != "restart":
                         return self.leave()
-                    self.show(handler.handle("restart"))
+                    self.show(handler.handle("restart yes"))
                     continue
                 if game.stuck:
                     ui.warn(f"The story has nowhere to go from here (scene {game.state.scene!r} "
@@ -89,9 +93,20 @@ class Session:
         ui, handler = self.ui, self.handler
         for event in events:
             if event.kind == "scene":
-                ui.show(event.frames, handler.game, again=event.again)
+                ui.show(event.frames, handler.game, again=event.again, back=event.back, read=event.read)
             elif event.kind == "say":
                 ui.say(event.text)
+            elif event.kind == "recap":
+                ui.recap(event.text)
+            elif event.kind == "confirm":
+                answer = ui.confirm(event.text)
+                if answer is None:  # a player without a yes/no question: the command says it
+                    ui.say(f"{event.text} To go ahead, type: {event.command}")
+                elif answer:
+                    if self.show(handler.handle(event.command)):
+                        return True
+                else:
+                    ui.say("Left as it was.")
             elif event.kind == "warn":
                 ui.warn(event.text)
             elif event.kind == "apply":
@@ -105,6 +120,14 @@ class Session:
             elif event.kind == "quit":
                 return True
         return False
+
+    def command_now(self, line: str) -> bool:
+        """A command given while text is paging. True when it put new text on screen (the rest
+        of the old scene is then not shown); a request to leave raises Leave."""
+        events = self.handler.handle(line)
+        if self.show(events):
+            raise Leave()
+        return any(e.kind == "scene" for e in events)
 
     def leave(self) -> int:
         saved = self.handler.leave()

@@ -41,27 +41,76 @@ def slots_of(story, store):
         return []
 
 
-def title_options(story, infos):
-    """The menu: (value, label) pairs and the default value."""
+def progress_of(story, store):
+    """The story's record of chapters reached and endings finished (empty without saving)."""
+    from ..store.progress import Progress
+
+    if store is None:
+        return Progress(None, story.id)
+    try:
+        return Progress(store.bound(story.id).slot_dir, story.id)
+    except OSError:
+        return Progress(None, story.id)
+
+
+def title_options(story, infos, progress=None):
+    """The menu: (value, label) pairs and the default value.
+
+    Continue offers the newest game still in play; a finished game is not continued
+    (its ending can be replayed instead), and after THE END the default is New game."""
     options, default = [], "new"
-    if infos:
-        newest = infos[0]
+    playing = [i for i in infos if not i.ended]
+    if playing:
+        newest = playing[0]
         where = f"{newest.chapter}: {newest.scene_title}" if newest.chapter else newest.scene_title
         options.append((("load", newest.name),
                         safe_line(f"Continue \u2014 {where} ({ago(time.time() - newest.saved_at)})")))
-        default = ("load", newest.name)
+        if not infos[0].ended:
+            default = ("load", newest.name)
     options.append(("new", "New game"))
     if infos:
         options.append(("pick", "Load a save"))
+    if progress is not None and progress.chapters:
+        options.append(("chapters", "Chapters"))
+    if progress is not None and progress.endings:
+        options.append(("ending", "Replay the ending"))
     options += [("settings", "Settings"), ("help", "Help"), ("quit", "Quit")]
     return options, default
 
 
+def option_rows(options, index, width, marks=None):
+    """The lines of a menu, as the terminal menu and the title's still picture both draw it:
+    [(selected, prefix, text, taken)] per screen line; a wrapped label continues under its text."""
+    digits = len(str(len(options)))
+    rows = []
+    for n, (_value, label) in enumerate(options):
+        chosen = n == index
+        prefix = f"  {'>' if chosen else ' '} {str(n + 1).rjust(digits)}. "
+        taken = bool(marks and marks[n])
+        text = safe_line(label) + (" \u2713" if taken else "")
+        lines = wrap(text, max(10, width - len(prefix))).split("\n")
+        for k, line in enumerate(lines):
+            rows.append((chosen, prefix if k == 0 else " " * len(prefix), line, taken))
+    return rows
+
+
 def header_lines(story, width):
-    lines = [("", ""), ("1", safe_line(f"  {story.title.upper()}"))]
+    """The title card: the title spaced out and centred, the subtitle set under it in
+    centred lines of its own, and a quiet mark; each line (style, text)."""
+    width = max(20, width)
+    title = safe_line(story.title.upper())
+    spaced = "  ".join(title) if len(title) * 3 <= width - 4 else title
+    lines = [("", ""), ("", ""), ("1", _centre(spaced, width))]
     if story.subtitle:
-        lines += [("3", line) for line in wrap(safe(f"  {story.subtitle}"), width).split("\n")]
-    return lines + [("", "")]
+        lines.append(("", ""))
+        for line in wrap(safe_line(story.subtitle), max(16, min(width - 8, 56))).split("\n"):
+            lines.append(("3", _centre(line, width)))
+    lines += [("", ""), ("2", _centre("\u00b7", width)), ("", "")]
+    return lines
+
+
+def _centre(text: str, width: int) -> str:
+    return " " * max(0, (width - len(text)) // 2) + text
 
 
 def hold_keys():
@@ -99,13 +148,12 @@ def splash(story, store, width, color, stream=None) -> int:
 
     def emit(style, text):
         stream.write((f"\x1b[{style}m{text}\x1b[0m" if style and color else text) + "\n")
-    for style, text in header_lines(story, width):
-        emit(style, text)
-    options, default = title_options(story, slots_of(story, store))
-    menu = [("", " ")]
-    for n, (value, label) in enumerate(options, 1):
-        chosen = value == default
-        menu.append(("1" if chosen else "", f"   {'>' if chosen else ' '}  {n}. {label}"))
+    for style, text in header_lines(story, min(width, columns - 1)):
+        emit(style if style != "2" else "2", text)
+    options, default = title_options(story, slots_of(story, store), progress_of(story, store))
+    index = next((n for n, (value, _label) in enumerate(options) if value == default), 0)
+    menu = [("1" if chosen else "", prefix + text)
+            for chosen, prefix, text, _taken in option_rows(options, index, min(width, columns - 1))]
     if any(len(text) >= columns for _style, text in menu):
         stream.flush()
         return 0  # lines would wrap, and the menu could not find its place again

@@ -8,8 +8,11 @@ the game, and whatever else a user or another program puts there. So:
     SAVES/STORY/NAME.save.json.bak       the good version it replaced
 
 STORY is the story's id (or a hashed form of it, see `story_key`), so two
-stories never share an `autosave`; a slot file name always has a dot that a
-slot name cannot, so no slot is ever `settings.json`. Saves of the old flat
+stories never share an `autosave`; a slot file name always ends in
+`.save.json`, so no slot is ever `settings.json` or `progress.json`. When a
+new line of play begins (a new game, a load of another slot), the autosave it
+would replace is set aside as `autosave.1` (and `autosave.1` as `autosave.2`,
+up to `autosave.5`) before its first choice is saved. Saves of the old flat
 layout (SAVES/NAME.json) move into their story's folder the first time that
 story's slots are used. Only regular files are read (no links, FIFOs or
 devices); nothing is written that could not be read back.
@@ -34,9 +37,11 @@ from .atomic import NotRegular, atomic_write, clean_stale_temps, read_regular
 from .savecheck import check_record
 
 SAVE_FORMAT = 2  # 1: {"meta", "state"} with the whole route replayed on load; 2: {"meta", "game": snapshot}
-NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
+NAME_RE = re.compile(r"(?:[A-Za-z0-9_-]{1,64}|autosave\.[1-9][0-9]?)\Z")  # autosave.N: the autosaves before
 KEY_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 AUTOSAVE = "autosave"
+KEEP_AUTOSAVES = 5  # autosave.1 .. autosave.5: the autosaves a new line of play set aside
+APP_NAME = "her-adventure"
 SUFFIX = ".save.json"
 LEGACY_SUFFIX = ".json"
 MAX_SAVE_BYTES = 5 * 1024 * 1024
@@ -59,12 +64,37 @@ def story_key(story_id: str) -> str:
     return f"{plain}-{hashlib.sha256(story_id.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}"
 
 
+CHECKOUT = Path(__file__).resolve().parent.parent.parent  # the project's folder, when run from its checkout
+
+
+def checkout_saves() -> Path | None:
+    """The repository's own saves/ folder, when the game runs from the project's checkout."""
+    root = CHECKOUT
+    if root is None:
+        return None
+    if (root / "pyproject.toml").is_file() and (root / ".git").exists() and (root / "saves").is_dir():
+        return root / "saves"
+    return None
+
+
+def user_folder() -> Path:
+    """The platform's per-user data folder for the game's saves (platformdirs)."""
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False) / "saves"
+
+
 def default_folder() -> Path:
+    """Where saves and settings live: $ADVENTURE_SAVES; else the checkout's saves/ when playing
+    from the project's own checkout; else the per-user data folder. Never the working folder."""
     setting = os.environ.get("ADVENTURE_SAVES")
-    return Path(setting) if setting else Path("saves")
+    if setting:
+        return Path(setting)
+    return checkout_saves() or user_folder()
 
 
-class SlotInfo(namedtuple("SlotInfo", "name story_title scene_title chapter choices play_seconds saved_at path")):
+class SlotInfo(namedtuple("SlotInfo", "name story_title scene_title chapter choices play_seconds saved_at path "
+                                      "ended", defaults=(False,))):
     """What the save list shows, read without rebuilding the game."""
 
     __slots__ = ()
@@ -193,6 +223,7 @@ class SaveStore:
                 "choices": len(game.state.route),
                 "play_seconds": round(max(0.0, play_seconds), 1),
                 "saved_at": round(time.time(), 3),
+                "ended": bool(scene.ending),
             },
             "game": game.snapshot(),
         }
@@ -222,6 +253,34 @@ class SaveStore:
         except SaveError:
             return False
         return True
+
+    def exists(self, name: str) -> bool:
+        if self.slot_dir is None:
+            return bool(self._find(check_name(name)))
+        path = self.path(name)
+        return os.path.lexists(path)
+
+    def set_aside(self, name: str = AUTOSAVE, keep: int = KEEP_AUTOSAVES) -> str | None:
+        """Move slot `name` to `name.1` (and `name.1` to `name.2`, ... the oldest beyond `keep` goes),
+        so that a new line of play never writes over it. Returns the name it now has, or None."""
+        self._tidy()
+        current = self.path(name)
+        if not os.path.lexists(current):
+            return None
+        try:
+            for n in range(keep, 0, -1):
+                older = self.path(f"{name}.{n - 1}") if n > 1 else current
+                newer = self.path(f"{name}.{n}")
+                for suffix in ("", ".bak"):
+                    source = older.with_name(older.name + suffix)
+                    target = newer.with_name(newer.name + suffix)
+                    if os.path.lexists(source):
+                        os.replace(source, target)
+                    elif os.path.lexists(target) and suffix:
+                        os.unlink(target)  # a backup must never belong to another save
+        except OSError as exc:
+            raise SaveError(f"cannot keep the previous autosave: {exc.strerror or exc}") from None
+        return f"{name}.1"
 
     def delete(self, name: str) -> None:
         if self.slot_dir is not None:
@@ -271,7 +330,7 @@ class SaveStore:
     def _info(self, path: Path) -> SlotInfo:
         meta = self.read(path)["meta"]
         return SlotInfo(_slot_name(path), meta["story_title"], meta["scene_title"], meta["chapter"],
-                        meta["choices"], meta["play_seconds"], meta["saved_at"], path)
+                        meta["choices"], meta["play_seconds"], meta["saved_at"], path, meta.get("ended") is True)
 
     def slots(self) -> tuple[list[SlotInfo], list[str]]:
         """Every readable slot, newest first, and a line for each unreadable one.

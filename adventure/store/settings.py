@@ -11,23 +11,28 @@ from .atomic import atomic_write, read_regular
 FILENAME = "settings.json"  # never a slot: slots are NAME.save.json in a story's folder
 MAX_BYTES = 64 * 1024
 PACING = ("paragraph", "scene")
+THEMES = ("auto", "dark", "light")
 
 
 class Settings:
     """width: the widest a line of text may be (narrower terminals wrap sooner);
     pacing: "paragraph" reveals long scenes a paragraph at a time, "scene" all at once;
-    color: styles for voices and headings."""
+    color: styles for voices and headings (NO_COLOR in the environment turns them off too);
+    theme: "dark" or "light" colours for the terminal's background, or "auto" (from COLORFGBG)."""
 
-    def __init__(self, width: int = 88, pacing: str = "paragraph", color: bool = True):
-        self.width, self.pacing, self.color = width, pacing, color
+    def __init__(self, width: int = 88, pacing: str = "paragraph", color: bool = True, theme: str = "auto"):
+        self.width, self.pacing, self.color, self.theme = width, pacing, color, theme
 
     def to_dict(self) -> dict:
-        return {"width": self.width, "pacing": self.pacing, "color": self.color}
+        return {"width": self.width, "pacing": self.pacing, "color": self.color, "theme": self.theme}
 
     def describe(self) -> str:
+        import os
+
+        colours = "off (NO_COLOR is set)" if os.environ.get("NO_COLOR") else ("on" if self.color else "off")
         return (f"width {self.width}, pacing {self.pacing} "
-                f"({'a paragraph at a time' if self.pacing == 'paragraph' else 'whole scenes'}), "
-                f"colours {'on' if self.color else 'off'}")
+                f"({'a little at a time' if self.pacing == 'paragraph' else 'whole scenes'}), "
+                f"colours {colours}, theme {self.theme}")
 
     def change(self, key: str, value: str) -> None:
         """Set one setting from text; raise ValueError with a one-line reason."""
@@ -44,8 +49,12 @@ class Settings:
             if value not in ("on", "off", "true", "false"):
                 raise ValueError("colours are 'on' or 'off'")
             self.color = value in ("on", "true")
+        elif key == "theme":
+            if value not in THEMES:
+                raise ValueError("theme is 'auto', 'dark' or 'light'")
+            self.theme = value
         else:
-            raise ValueError(f"no setting {key[:40]!r} (there are width, pacing and colours)")
+            raise ValueError(f"no setting {key[:40]!r} (there are width, pacing, colours and theme)")
 
 
 def read(folder) -> tuple[Settings, str | None]:
@@ -90,6 +99,10 @@ def _take(settings: Settings, key: str, value) -> str | None:
         if type(value) is not bool:
             return "color is true or false"
         settings.color = value
+    elif key == "theme":
+        if value not in THEMES:
+            return "theme is 'auto', 'dark' or 'light'"
+        settings.theme = value
     else:
         return f"no setting {key[:40]!r}"
     return None

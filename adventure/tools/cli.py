@@ -23,7 +23,7 @@ def main(argv=None) -> int:
             stream.reconfigure(errors="replace")
         except (AttributeError, ValueError):
             pass
-    command = argv.pop(0) if argv and argv[0] in COMMANDS else "play"
+    command, argv = _split_command(argv)
     try:
         status = globals()["cmd_" + command](argv)
         sys.stdout.flush()  # here, where a full disk or a closed pipe still gets its one line
@@ -45,6 +45,22 @@ def main(argv=None) -> int:
         return 2
 
 
+def _split_command(argv):
+    """The command and its arguments. Global options may come before the command
+    (`adventure --saves DIR saves`): they are handed to it."""
+    lead, i = [], 0
+    while i < len(argv):
+        if argv[i] == "--saves" and i + 1 < len(argv):
+            lead, i = lead + argv[i:i + 2], i + 2
+        elif argv[i].startswith("--saves="):
+            lead, i = lead + [argv[i]], i + 1
+        else:
+            break
+    if i < len(argv) and argv[i] in COMMANDS:
+        return argv[i], argv[i + 1:] + lead
+    return "play", argv
+
+
 def _silence() -> None:
     """Point stdout and stderr at nowhere, so the interpreter's last flush has nothing to complain to."""
     try:
@@ -60,6 +76,12 @@ def _out(text: str = "") -> None:
     from ..play.escape import safe_line
 
     print(safe_line(text))
+
+
+def _safe(text: str) -> str:
+    from ..play.escape import safe_line
+
+    return safe_line(text)
 
 
 def _err(message: str) -> None:
@@ -110,7 +132,8 @@ def play_parser():
                         "default: a new one each game")
     p.add_argument("--continue", dest="resume", action="store_true", help="resume the newest save")
     p.add_argument("--load", metavar="NAME", help="load the save NAME")
-    p.add_argument("--saves", metavar="DIR", help="keep saves in DIR (default: $ADVENTURE_SAVES or saves/)")
+    p.add_argument("--saves", metavar="DIR", help="keep saves and settings in DIR (default: $ADVENTURE_SAVES, "
+                                                  "else your user data folder; saves/ in the project's checkout)")
     p.add_argument("--no-save", action="store_true", help="do not autosave")
     p.add_argument("--record", metavar="FILE", help="write the route as it is played to FILE")
     p.add_argument("--replay", metavar="FILE", help="play the route in FILE first, then hand over")
@@ -131,7 +154,7 @@ def cmd_play(argv) -> int:
 
     store = None if args.no_save else SaveStore(args.saves, story.id)
     try:
-        game, seconds, note = _starting_game(story, store, args)
+        game, seconds, note, slot = _starting_game(story, store, args)
     except _FileProblem as exc:
         _err(f"adventure: {exc}")
         return 2
@@ -140,13 +163,13 @@ def cmd_play(argv) -> int:
         return 1
     held = []  # the terminal settings to put back, when the title screen held keys
     try:
-        return _play(args, story, store, game, seconds, note, held)
+        return _play(args, story, store, game, seconds, note, held, slot)
     finally:
         for restore in held:
             restore()
 
 
-def _play(args, story, store, game, seconds, note, held) -> int:
+def _play(args, story, store, game, seconds, note, held, slot=None) -> int:
     from ..core.errors import AdventureError
     from ..store.loader import load_story
 
@@ -201,11 +224,18 @@ def _play(args, story, store, game, seconds, note, held) -> int:
             if picked[0] == "new":
                 break
             try:
+                if picked[0] == "chapter":  # a new line of play from a chapter reached before
+                    from ..play.title import progress_of
+
+                    game, note = progress_of(story, store).restore(story, picked[1])
+                    seconds, slot = 0.0, None
+                    note = note or f"From {picked[1]['chapter']}, as your road first came to it."
+                    break
                 loaded = store.load(picked[1], story)
             except AdventureError as exc:
                 ui.warn(str(exc))  # a broken save is reported and left alone; the title screen stays
                 continue
-            game, seconds, note = loaded.game, loaded.play_seconds, loaded.note
+            game, seconds, note, slot = loaded.game, loaded.play_seconds, loaded.note, picked[1]
             break
         if fresh and plain:
             ui.title(story)
@@ -222,7 +252,8 @@ def _play(args, story, store, game, seconds, note, held) -> int:
     if note:
         ui.warn(note)
     session = Session(story, ui, store, game, seconds, record=record,
-                      reload=lambda: load_story(args.story), settings=settings)
+                      reload=lambda: load_story(args.story), settings=settings,
+                      slot=slot, recap=slot is not None)
     if args.replay and plain and game.ended:
         ui.show(game.frames, game)
         ui.ending(game, seconds)
@@ -264,11 +295,11 @@ def _starting_game(story, store, args):
     if args.load or args.resume:
         if store is None:
             raise SaveError("--load and --continue need saving on")
-        name = args.load or store.newest()
-        if name is None:
-            raise SaveError(f"there are no saves in {store.folder} to continue")
+        name = args.load or next((i.name for i in store.slots()[0] if not i.ended), None)
+        if name is None:  # --continue with nothing to continue: a new game, and a note saying so
+            return Game(story), 0.0, f"There is no save in {store.folder} to continue; a new game begins.", None
         loaded = store.load(name, story)
-        return loaded.game, loaded.play_seconds, loaded.note
+        return loaded.game, loaded.play_seconds, loaded.note, name
     origin = None
     if args.start_scene:
         overrides = _parse_sets(story, args.set)
@@ -286,7 +317,7 @@ def _starting_game(story, store, args):
         except OSError as exc:
             raise _FileProblem(f"cannot read route {args.replay}: {exc.strerror or exc}") from None
         game = replay(story, route, origin, keep_text=True, seed=game.state.visits.get("#seed", 0))
-    return game, 0.0, None
+    return game, 0.0, None, None
 
 
 def _seed(text: str) -> int:
@@ -663,8 +694,8 @@ def cmd_graph(argv) -> int:
 
 def cmd_new(argv) -> int:
     p = argparse.ArgumentParser(prog="adventure new", description="Start a new story folder from a small example.")
-    p.add_argument("dir")
-    p.add_argument("--title", default="The Lighthouse")
+    p.add_argument("dir", help="the folder to create (it must not exist, or be empty)")
+    p.add_argument("--title", default="The Lighthouse", help="the new story's title (default: The Lighthouse)")
     args = p.parse_args(argv)
     import re
     from pathlib import Path
@@ -720,20 +751,22 @@ def cmd_stats(argv) -> int:
     if args.format == "json":
         print(json.dumps(stats, indent=2))
         return 0
-    _out(f"{'file':<44} {'scenes':>6} {'choices':>7} {'words':>7} {'endings':>7}")
+    w = max([len("total")] + [len(_safe(path)) for path in stats["files"]])  # columns line up, however long a path
+    _out(f"{'file':<{w}} {'scenes':>6} {'choices':>7} {'words':>7} {'endings':>7}")
     for path, row in stats["files"].items():
-        _out(f"{path:<44} {row['scenes']:>6} {row['choices']:>7} {row['words']:>7} {row['endings']:>7}")
+        _out(f"{_safe(path):<{w}} {row['scenes']:>6} {row['choices']:>7} {row['words']:>7} {row['endings']:>7}")
     t = stats["total"]
-    _out(f"{'total':<44} {t['scenes']:>6} {t['choices']:>7} {t['words']:>7} {t['endings']:>7}")
+    _out(f"{'total':<{w}} {t['scenes']:>6} {t['choices']:>7} {t['words']:>7} {t['endings']:>7}")
     _out(f"{t['variables']} variables")
     return 0
 
 
 def cmd_saves(argv) -> int:
     p = argparse.ArgumentParser(prog="adventure saves", description="List save slots, or delete one.")
-    p.add_argument("action", nargs="?", choices=("list", "delete"), default="list")
-    p.add_argument("name", nargs="?")
-    p.add_argument("--saves", metavar="DIR", help="the saves folder (default: $ADVENTURE_SAVES or saves/)")
+    p.add_argument("action", nargs="?", choices=("list", "delete"), default="list", help="list the saves (default), or delete one")
+    p.add_argument("name", nargs="?", help="the save to delete")
+    p.add_argument("--saves", metavar="DIR", help="the saves folder (default: $ADVENTURE_SAVES, else your user "
+                                                  "data folder; saves/ in the project's checkout)")
     p.add_argument("--story", metavar="DIR", help="only the saves of the story in DIR (default: every story's)")
     args = p.parse_args(argv)
     from ..core.errors import SaveError, StoryError
