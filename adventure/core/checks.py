@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from .errors import Diagnostic
 from .expr import compile_tree, names, visited_scenes
 from .types import CompiledScene, CompiledStory, FileLoc, Loc, Tree, Value, VariableSpec
-from .walk import conditions, edges, expressions, written
+from .walk import components, conditions, edges, expressions, written
 
 MAX_DOMAIN = 4096  # assignments tried when judging whether a condition can hold
 
@@ -97,7 +97,7 @@ def _fallback_loops(compiled: CompiledStory) -> list[Diagnostic]:
                       if s.get("choices") and all(c.get("fallback") for c in s["choices"]) and not s.get("ending")}
     graph = {sid: [c["goto"] for c in scenes[sid]["choices"] if c["goto"] in scenes] for sid in only_fallbacks}
     out: list[Diagnostic] = []
-    for component in _components(graph):
+    for component in components(graph):
         members = set(component)
         exits = any(t not in members for sid in component for t in graph[sid])
         cyclic = len(component) > 1 or component[0] in graph[component[0]]
@@ -111,47 +111,6 @@ def _fallback_loops(compiled: CompiledStory) -> list[Diagnostic]:
     return out
 
 
-def _components(graph: dict[str, list[str]]) -> list[list[str]]:
-    """Strongly connected components of a graph (scene -> targets), iteratively."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    out: list[list[str]] = []
-    counter = 0
-    for root in graph:
-        if root in index:
-            continue
-        work = [(root, 0)]
-        while work:
-            node, i = work[-1]
-            if i == 0:
-                index[node] = low[node] = counter
-                counter += 1
-                stack.append(node)
-                on_stack.add(node)
-            succ = [t for t in graph.get(node, []) if t in graph]
-            if i < len(succ):
-                work[-1] = (node, i + 1)
-                nxt = succ[i]
-                if nxt not in index:
-                    work.append((nxt, 0))
-                elif nxt in on_stack:
-                    low[node] = min(low[node], index[nxt])
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[node])
-            if low[node] == index[node]:
-                members: list[str] = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    members.append(member)
-                    if member == node:
-                        break
-                out.append(members)
-    return out
 
 
 def _domains(variables: Mapping[str, VariableSpec], writes: set[str]) -> dict[str, list[Value]]:

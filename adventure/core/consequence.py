@@ -39,7 +39,7 @@ from typing import Any, cast
 
 from .expr import names, source_of
 from .types import CompiledChoice, CompiledScene, CompiledStory, Tree
-from .walk import expressions
+from .walk import components, expressions
 
 RETURN = "(return)"  # the landing of a road that returns from a tunnel it did not enter
 MAX_STACK = 16        # tunnels followed within one road
@@ -238,45 +238,8 @@ class _Graph:
 
     def _closures(self) -> dict[str, int]:
         """Part -> bit mask of every part reachable from it (itself included), by strongly connected
-        components in reverse topological order (Tarjan, without recursion)."""
-        index: dict[str, int] = {}
-        low: dict[str, int] = {}
-        on: set[str] = set()
-        stack: list[str] = []
-        comps: list[list[str]] = []
-        counter = 0
-        for root in self.ids:
-            if root in index:
-                continue
-            work = [(root, 0)]
-            while work:
-                node, i = work.pop()
-                if i == 0:
-                    index[node] = low[node] = counter
-                    counter += 1
-                    stack.append(node)
-                    on.add(node)
-                succ = self.succ[node]
-                if i < len(succ):
-                    work.append((node, i + 1))
-                    nxt = succ[i]
-                    if nxt not in index:
-                        work.append((nxt, 0))
-                    elif nxt in on:
-                        low[node] = min(low[node], index[nxt])
-                    continue
-                if low[node] == index[node]:
-                    comp = []
-                    while True:
-                        w = stack.pop()
-                        on.discard(w)
-                        comp.append(w)
-                        if w == node:
-                            break
-                    comps.append(comp)
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[node])
+        components in reverse topological order (`walk.components`)."""
+        comps = components({node: self.succ[node] for node in self.ids})
         reach: dict[str, int] = {}
         for comp in comps:  # Tarjan emits components successors first
             mask = 0

@@ -22,7 +22,7 @@ from .errors import PlayError
 from .expr import names, visited_scenes
 from .model import Story
 from .types import CompiledScene, Tree, Value
-from .walk import edges, expressions
+from .walk import components, edges, expressions
 
 Route = list[str]  # choice ids from the start
 Progress = Callable[[int, int], object]  # (done, of how many)
@@ -168,50 +168,11 @@ def _closure(order: list[str], edges: dict[str, list[str]],
              own: dict[str, tuple[set[str], set[str], set[str]]]) -> dict[str, list[set[str]]]:
     """For each node, the union of `own` sets over every node reachable from it (itself included).
 
-    Tarjan's strongly connected components, iteratively; each component's sets
+    By strongly connected components (`walk.components`): each component's sets
     are the union of its members' and its successors'.
     """
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    comp_of: dict[str, int] = {}
-    comps: list[list[str]] = []
-    counter = 0
-    for root in order:
-        if root in index:
-            continue
-        work = [(root, 0)]
-        while work:
-            node, i = work[-1]
-            if i == 0:
-                index[node] = low[node] = counter
-                counter += 1
-                stack.append(node)
-                on_stack.add(node)
-            succ = edges[node]
-            if i < len(succ):
-                work[-1] = (node, i + 1)
-                nxt = succ[i]
-                if nxt not in index:
-                    work.append((nxt, 0))
-                elif nxt in on_stack:
-                    low[node] = min(low[node], index[nxt])
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-            if low[node] == index[node]:
-                members: list[str] = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    comp_of[member] = len(comps)
-                    members.append(member)
-                    if member == node:
-                        break
-                comps.append(members)
+    comps = components({node: edges[node] for node in order})
+    comp_of = {member: c for c, members in enumerate(comps) for member in members}
     # Tarjan emits components in reverse topological order: successors come first.
     result: dict[int, list[set[str]]] = {}
     for c, members in enumerate(comps):

@@ -90,3 +90,49 @@ def visited_anywhere(compiled: CompiledStory) -> set[str]:
         if scene.get("shuffle"):
             out.add(sid)
     return out
+
+
+def components(graph: dict[str, list[str]]) -> list[list[str]]:
+    """Strongly connected components of a graph (node -> successors; successors outside the graph are
+    ignored), by Tarjan's algorithm without recursion, in reverse topological order: a component
+    comes after every component it leads to."""
+    inside = {node: [t for t in targets if t in graph] for node, targets in graph.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    out: list[list[str]] = []
+    counter = 0
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, i = work[-1]
+            if i == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            succ = inside[node]
+            if i < len(succ):
+                work[-1] = (node, i + 1)
+                nxt = succ[i]
+                if nxt not in index:
+                    work.append((nxt, 0))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                members: list[str] = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    members.append(member)
+                    if member == node:
+                        break
+                out.append(members)
+    return out

@@ -305,13 +305,8 @@ class Weaver:
             return None
         return target
 
-    def _tags(self, node: Any) -> list[str]:
-        if isinstance(node, yaml.ScalarNode):
-            return [node.value]
-        if isinstance(node, yaml.SequenceNode):
-            return [v.value for v in node.value if isinstance(v, yaml.ScalarNode)]
-        self.c.error(self.path, node, "tags are a word or a list of words", "E003")
-        return []
+    def _tags(self, node: yaml.Node) -> list[str]:
+        return self.c.tags(self.path, node)
 
     # -- menus ------------------------------------------------------------------------
     def _menu(self, part: CompiledScene, items: list[Any], gather: str | None) -> None:
