@@ -224,7 +224,7 @@ def test_loading_and_playing_leave_the_hosts_garbage_collector_alone(monkeypatch
         monkeypatch.setattr(gc, name, lambda *a, _n=name: calls.append(_n))
     frozen = gc.get_freeze_count()
     story = load_story(ROOT / "story")
-    game = replay(story, read_route(ROOT / "tests" / "routes" / "open.route"))
+    game = replay(story, read_route(ROOT / "tests" / "routes" / "lover.route"))
     assert game.ended
     explore(load_story(STORIES / "tiny"))
     assert calls == [] and gc.get_freeze_count() == frozen and gc.isenabled()

@@ -72,7 +72,7 @@ def main() -> int:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     story = load_story(ROOT / "story")
-    route = [l.strip() for l in (ROOT / "tests/routes/open.route").read_text().splitlines()
+    route = [l.strip() for l in (ROOT / "tests/routes/lover.route").read_text().splitlines()
              if l.strip() and not l.startswith("#")]
     game = replay(story, [])
     numbers = []
