@@ -35,6 +35,9 @@ def _ignore_hangups() -> None:
             pass  # not on this platform, or not the main thread
 
 
+IDLE_LIMIT = 1000  # answers in a row that change nothing before the terminal is taken for gone
+
+
 class Leave(Exception):
     """Raised by a signal handler: save and leave now."""
 
@@ -67,6 +70,7 @@ class Session:
         try:
             if self.show(handler.start()):
                 return self.leave()
+            idle = 0
             while True:
                 game = handler.game
                 if game.ended:
@@ -79,7 +83,11 @@ class Session:
                 if game.stuck:
                     ui.warn(f"The story has nowhere to go from here (scene {game.state.scene!r} "
                             f"offers no choices). Type undo, load or quit.")
-                if self.show(handler.handle(ui.ask(handler.choices, self))):
+                events = handler.handle(ui.ask(handler.choices, self))
+                idle = idle + 1 if not events else 0
+                if idle > IDLE_LIMIT:  # a lost terminal answers at once, with nothing, for ever
+                    return self.leave_quietly()
+                if self.show(events):
                     return self.leave()
         except (EOFError, KeyboardInterrupt, Leave):
             return self.leave()

@@ -65,6 +65,7 @@ PLAIN = {  # colours off: weight and slant only, no colour and no background any
 }
 BASE_STYLE = DARK  # the name earlier versions used
 SHORTCUTS = {"s": "save", "u": "undo", "h": "help", "?": "help", "q": "quit"}
+MAX_IDLE_ROUNDS = 1000  # prompts in a row that change nothing: no player types that; a dead terminal does
 LONG = 3  # kept for hosts that read it; pacing is now by beats of about half a screen
 GUARD = 0.25  # seconds a new menu ignores choosing keys (ADVENTURE_KEY_GUARD, in ms, changes it)
 KEYS = ["s save  u undo  h help  : command  q quit", "s save  u undo  h help  q quit", "s u h : q", ""]
@@ -285,7 +286,7 @@ class TerminalUI:
         """Wait before the next beat of text. Returns True (Enter: go on), False (a: the rest of
         the scene at once), "skip" (Tab: skip what was read before), or "stop" (a command put
         new text on screen). The menu's keys work here too."""
-        while True:
+        for _ in range(MAX_IDLE_ROUNDS):
             kb = KeyBindings()
             for key in ("enter", " ", "c-m", "down", "j"):
                 kb.add(key)(lambda event: event.app.exit(result=True))
@@ -308,6 +309,7 @@ class TerminalUI:
                     continue
             if self.on_command is not None and self.on_command(command):
                 return "stop"
+        raise EOFError("the terminal stopped answering")  # a lost terminal answers at once, for ever
 
     def _status_line(self) -> str:
         session = self.session
