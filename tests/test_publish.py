@@ -267,6 +267,7 @@ def plain_turns(story_dir, numbers):
         if n < len(numbers):
             assert re.match(r"1\. ", blocks[-1]), blocks[-1]
             blocks = blocks[:-1]  # the numbered choices
+        blocks = [b for b in blocks if b.strip() != "\u2500" * 12]  # the rules that set the letter apart
         heads = [b for b in blocks if b in chapters]
         paras = [" ".join(b.split()) for b in blocks if b not in chapters]
         turns.append((heads, paras))
