@@ -591,13 +591,7 @@ class Compiler:
         else:
             self.error(path, node, f"a choice in {sid} needs `text`", "E004")
             out["text"] = [""]
-        if "if" in fields:
-            cond = self.condition(path, fields["if"][1])
-            if cond is not None:
-                out["if"] = cond
-                out["if_loc"] = _loc(fields["if"][1])
-        if "do" in fields:
-            out["do"] = self.effects(path, fields["do"][1])
+        self.choice_guard(path, fields, out)
         if "once" in fields and self.flag(path, fields["once"][1], "once"):
             out["once"] = True
         if fallback:
@@ -605,6 +599,16 @@ class Compiler:
         if "tags" in fields:
             out["tags"] = self.tags(path, fields["tags"][1])
         return out
+
+    def choice_guard(self, path: str, fields: dict[str, tuple[yaml.Node, yaml.Node]], out: CompiledChoice) -> None:
+        """A choice's `if` and `do`, read the same in both formats."""
+        if "if" in fields:
+            cond = self.condition(path, fields["if"][1])
+            if cond is not None:
+                out["if"] = cond
+                out["if_loc"] = _loc(fields["if"][1])
+        if "do" in fields:
+            out["do"] = self.effects(path, fields["do"][1])
 
     def tags(self, path: str, node: yaml.Node) -> list[str]:
         """Free-form words for the host (a sound, a picture, a style): one, or a list."""

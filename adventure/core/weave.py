@@ -353,13 +353,7 @@ class Weaver:
         out: CompiledChoice = {"id": cid, "loc": _loc(item)}  # type: ignore[typeddict-item]  # text and goto follow
         c.current_part = part["id"]
         out["text"] = c.template(path, label_node, menu_text) if label_node is not None else [""]
-        if "if" in fields:
-            cond = c.condition(path, fields["if"][1])
-            if cond is not None:
-                out["if"] = cond
-                out["if_loc"] = _loc(fields["if"][1])
-        if "do" in fields:
-            out["do"] = c.effects(path, fields["do"][1])
+        c.choice_guard(path, fields, out)
         sticky = "sticky" in fields and c.flag(path, fields["sticky"][1], "sticky")
         once = c.flag(path, fields["once"][1], "once") if "once" in fields else not sticky and not fallback
         if once:
