@@ -183,14 +183,15 @@ class Game:
         """The scenes entered since the last choice, the current one last; glued paragraphs joined."""
         frames = self._frames + [Frame(self.scene, tuple(self.lines))]
         for frame in frames:
-            if any(line.glue for line in frame.lines):
+            if frame.scene.glued:
                 return _glued(frames)
         return frames
 
     @property
     def choices(self) -> list[Option]:
         v, n = self.state.vars, self.state.visits
-        return [Option(c.id, c.text(v, n), i, c.tags) for i, c in enumerate(self._available())]
+        return [Option(c.id, c.text if isinstance(c.text, str) else c.text(v, n), i, c.tags)
+                for i, c in enumerate(self._available())]
 
     @property
     def ended(self) -> bool:

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple, NoReturn, Union
 
 from .errors import EvaluationError
 from .expr import INT_LIMIT, MAX_STR, compile_tree
-from .types import (CompiledChoice, CompiledScene, CompiledStory, Effect, Evaluator, FunctionSpec, HostFunction,
+from .types import (CompiledChoice, CompiledScene, CompiledStory, Effect, Evaluator, FunctionSpec, HostFunction, Tree,
                     SpeakerSpec, Template, TextItem, Value, VariableSpec, Vars, Visits)
 
 FORMAT = 1  # version of the compiled form; part of the cache key
@@ -35,12 +35,107 @@ TextRenderer = Callable[[Vars, Visits, list[Line]], None]  # appends the Lines i
 Step = Callable[[Vars, Visits], None]                      # changes the variables
 
 
-def compile_template(parts: Template, funcs: Funcs = None) -> Renderer:
+class Builder:
+    """Turns one story's compiled form into closures, sharing what repeats.
+
+    One per story (never module-wide): an expression, a template or a list of
+    effects written alike in many scenes is compiled once, keyed by its repr
+    (JSON-made lists of str, int, bool and None, so equal reprs are equal trees).
+    A static paragraph is one prebuilt Line. That keeps a built story to a few
+    objects per scene, which is most of what building it costs once the host's
+    garbage collector, left on, walks them.
+    """
+
+    def __init__(self, variables: Mapping[str, VariableSpec], funcs: Funcs = None):
+        self.variables, self.funcs = variables, funcs
+        self._trees: dict[str, Evaluator] = {}
+        self._effects: dict[str, Step] = {}
+        self._templates: dict[str, Renderer] = {}
+
+    def tree(self, tree: Tree) -> Evaluator:
+        key = repr(tree)
+        f = self._trees.get(key)
+        if f is None:
+            f = self._trees[key] = compile_tree(tree, self.funcs)
+        return f
+
+    def template(self, parts: Template) -> Renderer | str:
+        """A template is a list of str and expression trees: its text if it has no
+        expression, else a renderer."""
+        if all(isinstance(p, str) for p in parts):
+            return "".join(parts)  # type: ignore[arg-type]  # all str, as just checked
+        key = repr(parts)
+        f = self._templates.get(key)
+        if f is None:
+            f = self._templates[key] = compile_template(parts, self.funcs, self)
+        return f
+
+    def text(self, items: list[TextItem]) -> TextRenderer:
+        """Compile text items into a function (vars, visits, out) appending Lines."""
+        steps: list[Any] = []  # prebuilt Lines, and lambdas that bind their parts as defaults
+        for item in items:
+            if "if" in item:
+                cond, then = self.tree(item["if"]), self.text(item["then"])
+                other = self.text(item["else"]) if item.get("else") else None
+                if other is None:
+                    steps.append(lambda v, n, out, c=cond, t=then: t(v, n, out) if c(v, n) else None)
+                else:
+                    steps.append(lambda v, n, out, c=cond, t=then, o=other: t(v, n, out) if c(v, n) else o(v, n, out))
+                continue
+            tmpl, speaker = self.template(item["t"]), item.get("speaker")
+            tags = tuple(item.get("tags", ()))
+            glue = _GLUE[bool(item.get("glue")), bool(item.get("glue_next"))]
+            if isinstance(tmpl, str):
+                steps.append(Line(tmpl, speaker, tags, glue))
+            else:
+                steps.append(lambda v, n, out, f=tmpl, s=speaker, t=tags, g=glue: out.append(Line(f(v, n), s, t, g)))
+        if all(isinstance(step, Line) for step in steps):
+            lines = tuple(steps)
+            return lambda v, n, out: out.extend(lines)
+        if len(steps) == 1:
+            return steps[0]  # type: ignore[no-any-return]  # not a Line, as just checked
+        plan = tuple(steps)
+
+        def run(v: Vars, n: Visits, out: list[Line]) -> None:
+            for step in plan:
+                if step.__class__ is Line:
+                    out.append(step)
+                else:
+                    step(v, n, out)
+        return run
+
+    def effects(self, effects: list[Effect] | None) -> Step | None:
+        if not effects:
+            return None
+        key = repr([e[:3] for e in effects])
+        f = self._effects.get(key)
+        if f is None:
+            f = compile_effects(effects, self.variables, self.funcs, self)
+            if f is not None:
+                self._effects[key] = f
+        return f
+
+
+_GLUE: dict[tuple[bool, bool], str | bool] = {
+    (True, True): "both", (True, False): "before", (False, True): "after", (False, False): False}
+
+
+def compile_template(parts: Template, funcs: Funcs = None, builder: Builder | None = None) -> Renderer:
     """A template is a list of str and expression trees; return a renderer."""
     if all(isinstance(p, str) for p in parts):
         text = "".join(parts)  # type: ignore[arg-type]  # all str, as just checked
         return lambda v, n: text
-    compiled = [p if isinstance(p, str) else compile_tree(p, funcs) for p in parts]
+    tree = builder.tree if builder is not None else (lambda t: compile_tree(t, funcs))
+    compiled = [p if isinstance(p, str) else tree(p) for p in parts]
+    exprs = [f for f in compiled if f.__class__ is not str]
+    if len(exprs) == 1:  # the common case, "...{x}...": one concatenation, no loop
+        at = compiled.index(exprs[0])
+        before, after, f = "".join(compiled[:at]), "".join(compiled[at + 1:]), exprs[0]  # type: ignore[arg-type]
+
+        def render_one(v: Vars, n: Visits) -> str:
+            value = f(v, n)  # type: ignore[operator]  # not a str: a compiled expression
+            return before + (("true" if value else "false") if value is True or value is False else str(value)) + after
+        return render_one
 
     def render(v: Vars, n: Visits) -> str:
         out: list[str] = []
@@ -56,31 +151,11 @@ def compile_template(parts: Template, funcs: Funcs = None) -> Renderer:
 
 def compile_text(items: list[TextItem], funcs: Funcs = None) -> TextRenderer:
     """Compile text items into a function (vars, visits, out) appending Lines."""
-    steps: list[Callable[..., None]] = []  # lambdas that bind their parts as defaults
-    for item in items:
-        if "if" in item:
-            cond = compile_tree(item["if"], funcs)
-            then = compile_text(item["then"], funcs)
-            other = compile_text(item.get("else", []), funcs)
-            steps.append(lambda v, n, out, c=cond, t=then, o=other: t(v, n, out) if c(v, n) else o(v, n, out))
-        else:
-            tmpl, speaker = compile_template(item["t"], funcs), item.get("speaker")
-            tags = tuple(item.get("tags", ()))
-            glue = {(True, True): "both", (True, False): "before", (False, True): "after"}.get(
-                (bool(item.get("glue")), bool(item.get("glue_next"))), False)
-            if tags or glue:
-                steps.append(lambda v, n, out, f=tmpl, s=speaker, t=tags, g=glue: out.append(Line(f(v, n), s, t, g)))
-            else:
-                steps.append(lambda v, n, out, f=tmpl, s=speaker: out.append(Line(f(v, n), s)))
-
-    def run(v: Vars, n: Visits, out: list[Line]) -> None:
-        for step in steps:
-            step(v, n, out)
-    return run
+    return Builder({}, funcs).text(items)
 
 
 def compile_effects(effects: list[Effect] | None, variables: Mapping[str, VariableSpec],
-                    funcs: Funcs = None) -> Step | None:
+                    funcs: Funcs = None, builder: Builder | None = None) -> Step | None:
     """Compile [kind, name, tree, loc] effects into one function mutating vars.
 
     Every value assigned is kept within its variable's declaration: an int is
@@ -90,13 +165,14 @@ def compile_effects(effects: list[Effect] | None, variables: Mapping[str, Variab
     """
     if not effects:
         return None
+    tree = builder.tree if builder is not None else (lambda t: compile_tree(t, funcs))
     steps: list[Callable[..., None]] = []  # lambdas that bind their parts as defaults
-    for kind, name, tree, _loc in effects:
+    for kind, name, expr, _loc in effects:
         spec = variables[name]
         if kind == "toggle":
             steps.append(lambda v, n, k=name: v.__setitem__(k, not v[k]))
             continue
-        f = compile_tree(tree, funcs)
+        f = tree(expr)
         keep = _keeper(name, spec)
         if kind == "set":
             steps.append(lambda v, n, k=name, f=f, keep=keep: v.__setitem__(k, keep(f(v, n))))
@@ -165,15 +241,14 @@ class Choice:
     __slots__ = ("id", "key", "scene", "text", "target", "cond", "effects", "once", "fallback", "call", "ret",
                  "tags")
 
-    def __init__(self, scene_id: str, data: CompiledChoice, variables: Mapping[str, VariableSpec],
-                 funcs: Funcs = None):
+    def __init__(self, scene_id: str, data: CompiledChoice, build: Builder):
         self.id = data["id"]
         self.key = f"{scene_id}/{self.id}"
         self.scene = scene_id
-        self.text = compile_template(data["text"], funcs)
+        self.text = build.template(data["text"])  # its text, or a renderer if it reads expressions
         self.target = data["goto"]
-        self.cond = compile_tree(data["if"], funcs) if data.get("if") is not None else None
-        self.effects = compile_effects(data.get("do"), variables, funcs)
+        self.cond = build.tree(data["if"]) if data.get("if") is not None else None
+        self.effects = build.effects(data.get("do"))
         self.once = bool(data.get("once"))
         self.fallback = bool(data.get("fallback"))
         self.call = data.get("call")       # a tunnel: go to `target`, and come back here when it returns
@@ -183,10 +258,9 @@ class Choice:
 
 class Scene:
     __slots__ = ("id", "title", "chapter", "file", "loc", "ending", "render", "effects", "choices",
-                 "has_fallback", "tags", "part_of", "shuffle")
+                 "has_fallback", "tags", "part_of", "shuffle", "glued")
 
-    def __init__(self, scene_id: str, data: CompiledScene, variables: Mapping[str, VariableSpec],
-                 funcs: Funcs = None):
+    def __init__(self, scene_id: str, data: CompiledScene, build: Builder):
         self.id = scene_id
         self.title = data.get("title") or (scene_id if data.get("part_of") else scene_id).split(".")[0].replace(
             "_", " ").capitalize()
@@ -194,13 +268,19 @@ class Scene:
         self.file = data.get("file", "")
         self.loc = tuple(data.get("loc", (1, 1)))
         self.ending = bool(data.get("ending"))
-        self.render = compile_text(data.get("text", []), funcs)
-        self.effects = compile_effects(data.get("do"), variables, funcs)
-        self.choices = tuple(Choice(scene_id, c, variables, funcs) for c in data.get("choices", []))
+        self.render = build.text(data.get("text", []))
+        self.effects = build.effects(data.get("do"))
+        self.choices = tuple(Choice(scene_id, c, build) for c in data.get("choices", []))
         self.has_fallback = any(c.fallback for c in self.choices)
         self.tags = tuple(data.get("tags", ()))
         self.part_of = data.get("part_of")  # the scene a format-2 part belongs to
         self.shuffle = bool(data.get("shuffle"))  # its menu in an order drawn from the seed
+        self.glued = _has_glue(data.get("text", []))  # so the engine looks for glue only where there is some
+
+
+def _has_glue(items: list[TextItem]) -> bool:
+    return any(_has_glue(item["then"]) or _has_glue(item.get("else", [])) if "if" in item
+               else bool(item.get("glue") or item.get("glue_next")) for item in items)
 
 
 def _read_only(self: object, *args: object, **kwargs: object) -> NoReturn:
@@ -215,12 +295,12 @@ class Scenes(dict[str, "Scene"]):
 
     def __init__(self, data: Mapping[str, CompiledScene], variables: Mapping[str, VariableSpec], funcs: Funcs):
         super().__init__()
-        self._data, self._variables, self._funcs = data, variables, funcs
+        self._data, self._build = data, Builder(variables, funcs)
 
     def __missing__(self, sid: str) -> Scene:
         if sid not in self._data:
             raise KeyError(sid)
-        scene = Scene(sid, self._data[sid], self._variables, self._funcs)
+        scene = Scene(sid, self._data[sid], self._build)
         dict.__setitem__(self, sid, scene)
         return scene
 

@@ -78,7 +78,7 @@ class Cache:
                                      "digest": self._digest(payload)}:
             return None
         try:
-            compiled = strictjson.loads(payload, max_depth=None)
+            compiled = strictjson.loads(payload, max_depth=None, scan_digits=True)
         except strictjson.BadJSON:
             return None
         return compiled if _plausible(compiled, fingerprint) else None
