@@ -61,7 +61,7 @@ def compile_sources(sources: Sources) -> tuple[CompiledStory | None, list[Diagno
     compiled["fingerprint"] = fingerprint(pairs)
     compiled["format"] = FORMAT
     if not compiler.failed:
-        diagnostics += check(compiled)
+        diagnostics += check(compiled, (text for _, text in pairs))
     diagnostics = sorted(set(diagnostics))
     if any(d.severity == "error" for d in diagnostics):
         return None, diagnostics

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from .errors import Diagnostic
 from .expr import compile_tree, names, visited_scenes
@@ -16,7 +16,10 @@ from .walk import components, conditions, edges, expressions, written
 MAX_DOMAIN = 4096  # assignments tried when judging whether a condition can hold
 
 
-def check(compiled: CompiledStory) -> list[Diagnostic]:
+def check(compiled: CompiledStory, texts: Iterable[str] | None = None) -> list[Diagnostic]:
+    """Every whole-story check. `texts`, the source files' text when the caller has it,
+    spares the scan of every compiled string for control characters when no file holds
+    one or a backslash (the only way YAML writes one in escaped form)."""
     out: list[Diagnostic] = []
     scenes = compiled.get("scenes", {})
     variables = compiled.get("variables", {})
@@ -57,7 +60,8 @@ def check(compiled: CompiledStory) -> list[Diagnostic]:
         for item in conditions(scene.get("text", [])):
             ipath, line, col = item["loc"]
             out += _judge(item["if"], domains, ipath, [line, col], f"a text condition in {sid}")
-    out += control_characters(compiled)
+    if texts is None or any("\\" in text or _CONTROL.search(text) for text in texts):
+        out += control_characters(compiled)
     return sorted(set(out))
 
 

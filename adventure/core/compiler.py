@@ -43,11 +43,28 @@ class _Loader(_Base):
     other scalars go through the standard resolver.
     """
 
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._tags: dict[str, str] = {}  # plain scalar -> tag: keys and ids repeat thousands of times
+
     def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
-        if kind is yaml.ScalarNode and implicit[0] and _PLAIN_START.match(value):
-            return "tag:yaml.org,2002:str"
-        tag: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-        return tag
+        if kind is yaml.ScalarNode:
+            if not implicit[0]:  # quoted or block text: a string, as the standard resolver would say
+                return _STR
+            tag: str | None = self._tags.get(value)
+            if tag is None:
+                # No implicit type starts with this character (or it is prose): the standard
+                # resolver would try no pattern and say str.
+                plain = (value and value[0] not in self.yaml_implicit_resolvers) or _PLAIN_START.match(value)
+                tag = _STR if plain else super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+                if len(self._tags) < 4096:
+                    self._tags[value] = tag
+            return tag
+        other: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        return other
+
+
+_STR = "tag:yaml.org,2002:str"
 
 MAX_NODES = 2_000_000   # node visits per file, counting every alias use
 MAX_DEPTH = 64
