@@ -343,3 +343,16 @@ def test_a_lost_terminal_saves_the_game_as_it_is_and_says_nothing(tmp_path, erro
     assert status == 0 and session.lost
     assert store.load("autosave", story).game.state.route == []   # the choice, then its undo, then the loss
     assert "Goodbye" not in out.getvalue()
+
+
+@pytest.mark.parametrize("written", ['"\\e[2J"', '"\\x9b2J"', '"\\u202eevil"', '"a\\x07b"', "\x1b[2J", "'a\x07b'"])
+def test_a_control_character_written_escaped_or_raw_is_refused(written):
+    """YAML's escapes make the character (E040, located); held as it is, YAML refuses the file."""
+    sources = {"story.yaml": "id: t\ntitle: T\nstart: a\n",
+               "a.yaml": f"scenes:\n  a:\n    text: {written}\n    ending: true\n"}
+    story, diagnostics = compile_sources(sources)
+    assert story is None and {d.code for d in diagnostics if d.path == "a.yaml"} == (
+        {"E040"} if "\\" in written else {"E001"})
+    clean = {**sources, "a.yaml": "scenes:\n  a:\n    text: \"plain \\\"quoted\\\" text\"\n    ending: true\n"}
+    story, diagnostics = compile_sources(clean)
+    assert story is not None and not diagnostics
