@@ -292,6 +292,29 @@ class Game:
         scene_vars, visits, used, origin = state.vars, state.visits, state.used, state.origin
         story = self.story
         out: list[tuple[str, Game | PlayError]] = []
+        if not story.draws:  # the common case, kept lean: the explorer calls this for every state
+            new_game, new_state = Game.__new__, GameState.__new__
+            for choice in self._available():
+                game = new_game(Game)
+                game.story, game.keep_text, game._frames, game._options = story, False, [], None
+                game.trail, game._observers = [choice.key], []
+                game.state = child = new_state(GameState)
+                child.scene, child.vars, child.visits, child.route = state.scene, scene_vars.copy(), visits.copy(), []
+                child.used, child.origin, child.stack = used, origin, state.stack
+                try:
+                    if choice.once:
+                        child.used = used | {choice.key}
+                    if choice.effects is not None:
+                        choice.effects(child.vars, child.visits)
+                    game._enter(choice.target if choice.call is None and not choice.ret else game._follow(choice))
+                except PlayError as exc:
+                    out.append((choice.id, exc))
+                    continue
+                except Exception as exc:
+                    out.append((choice.id, EvaluationError(f"in scene {child.scene!r}: {_describe(exc)}")))
+                    continue
+                out.append((choice.id, game))
+            return out
         for choice in self._available():
             pending: list[list[int]] = [[]]  # the picks of random draws to make, one list per future to follow
             while pending:

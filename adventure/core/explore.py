@@ -222,8 +222,7 @@ def explore(story: Story, max_states: int = DEFAULT_MAX_STATES, progress: Progre
     parents: list[tuple[int, str]] = [(-1, None)]  # type: ignore[list-item]
     successors: list[list[int]] = []
     index = {key_of(first.state): 0}
-    scenes_seen = set(first.trail)
-    choices_seen: set[str] = set()
+    seen = set(first.trail)
     ending_states: list[int] = []
     cursor = 0
     while cursor < len(games):
@@ -243,13 +242,7 @@ def explore(story: Story, max_states: int = DEFAULT_MAX_STATES, progress: Progre
                     if len(report.failures) < MAX_FAILURES:
                         report.failures.append((_route(parents, cursor) + [option], str(child)))
                     continue
-                trail = child.trail
-                choices_seen.add(trail[0])
-                if len(trail) == 2:
-                    scenes_seen.add(trail[1])
-                else:
-                    for step in trail[1:]:
-                        (choices_seen if "/" in step else scenes_seen).add(step)
+                seen.update(child.trail)  # scene ids and "scene/choice" keys, told apart at the end
                 key = key_of(child.state)
                 known = index.get(key)
                 if known is None:
@@ -265,7 +258,7 @@ def explore(story: Story, max_states: int = DEFAULT_MAX_STATES, progress: Progre
         if progress is not None and cursor % 2048 == 0:
             progress(cursor, len(games))
     report.states = len(parents)
-    _coverage(story, report, scenes_seen, choices_seen)
+    _coverage(story, report, {s for s in seen if "/" not in s}, {s for s in seen if "/" in s})
     if not report.bound_reached:
         report.softlocks = _softlocks(parents, successors, ending_states, games=len(parents))
     return report
