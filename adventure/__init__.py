@@ -16,7 +16,7 @@ Errors: see `adventure.AdventureError` and the tree in `adventure.core.errors`.
 The library reads no environment variable, keeps no cache and leaves the
 garbage collector alone unless the host asks (`no_cyclic_gc`).
 """
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 from .core.build import build, compile_sources  # noqa: E402
 from .core.engine import Frame, Game, GameState, Option, replay, transcript, undo  # noqa: E402

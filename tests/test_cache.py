@@ -48,7 +48,8 @@ def test_changed_file_is_never_served_stale(cached):
     game = Game(load_story(folder, cache=True))
     game.choose("home")
     assert game.text == "You sleep badly."
-    assert len(entries(cache)) == 2
+    (entry,) = entries(cache)  # the old content's entry is gone: it would never be read again
+    assert json.loads(entry.read_text().split("\n", 1)[0])["fingerprint"] == load_story(folder).fingerprint
 
 
 def test_added_and_removed_files_are_never_served_stale(cached):
@@ -98,4 +99,41 @@ def test_cache_key_includes_the_engine_code(cached, monkeypatch):
     (entry,) = entries(cache)
     monkeypatch.setattr(cache_module, "_CODE", ["the engine's code changed"])
     load_story(folder, cache=True)
-    assert len(entries(cache)) == 2 and entry.exists()  # a new key; the old entry is simply unused
+    (new,) = entries(cache)  # a new key, and the old code's entry pruned
+    assert new != entry and not entry.exists()
+
+
+def test_the_cache_folder_does_not_grow_without_end(cached, tmp_path, monkeypatch):
+    """One entry per story folder; entries not read for two months go, and the least lately
+    read past the folder's size limit; nothing not named as ours is touched."""
+    import time
+
+    import adventure.store.cache as cache_module
+    folder, cache = cached
+    others = []
+    for n in range(3):  # three other story folders
+        other = tmp_path / f"other{n}"
+        shutil.copytree(folder, other)
+        load_story(other, cache=True)
+        others.append(other)
+    for n in range(5):  # the author edits one story five times
+        scenes = folder / "01-shore.yaml"
+        scenes.write_text(scenes.read_text() + f"\n# edit {n}\n")
+        load_story(folder, cache=True)
+    assert len(entries(cache)) == 4
+    mine = (cache / "notes.txt", cache / "0123456789abcdef.json")
+    for path in mine:
+        path.write_text("the user's own")
+    old = time.time() - cache_module.MAX_IDLE_SECONDS - 60
+    stale = Cache(cache)._path(load_story(others[0]).fingerprint, str(others[0]))
+    os.utime(stale, (old, old))
+    load_story(others[1], cache=True)  # read: the most lately used
+    monkeypatch.setattr(cache_module, "MAX_FOLDER_BYTES", 2 * os.path.getsize(stale) + 10)
+    scenes = folder / "01-shore.yaml"
+    scenes.write_text(scenes.read_text() + "\n# one more\n")
+    load_story(folder, cache=True)  # writes, then prunes
+    assert not stale.exists()
+    left = entries(cache)
+    assert len([e for e in left if e.name not in {p.name for p in mine}]) == 2
+    assert Cache(cache)._path(load_story(others[1]).fingerprint, str(others[1])) in left
+    assert all(path.read_text() == "the user's own" for path in mine)

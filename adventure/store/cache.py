@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import time
 from pathlib import Path
 
 from .. import __version__
@@ -19,6 +21,9 @@ from . import strictjson
 from .atomic import atomic_write, clean_stale_temps, read_regular
 
 MAX_ENTRY_BYTES = 256 * 1024 * 1024
+MAX_FOLDER_BYTES = 512 * 1024 * 1024  # past this, the entries read least lately go
+MAX_IDLE_SECONDS = 60 * 24 * 3600     # an entry not read for this long goes
+_ENTRY = re.compile(r"[0-9a-f]{16}-[0-9a-f]{16}\.json|[0-9a-f]{32}\.json")  # ours: now, and before 0.3
 _CODE: list[str] = []
 
 
@@ -54,8 +59,12 @@ class Cache:
         return cls(Path(base) / "adventure")
 
     def _path(self, fingerprint: str, where: str) -> Path:
-        key = hashlib.sha256(f"{FORMAT}\0{code_hash()}\0{fingerprint}\0{where}".encode()).hexdigest()
-        return self.folder / f"{key[:32]}.json"
+        """`<the story's folder>-<its content and our code>.json`: one entry per story folder,
+        since an entry for the folder's older content or older code is never read again."""
+        place = hashlib.sha256(os.path.abspath(where or ".").encode("utf-8", "surrogatepass")).hexdigest()
+        key = hashlib.sha256(f"{FORMAT}\0{code_hash()}\0{fingerprint}\0{where}".encode(
+            "utf-8", "surrogatepass")).hexdigest()
+        return self.folder / f"{place[:16]}-{key[:16]}.json"
 
     @staticmethod
     def _digest(payload: bytes) -> str:
@@ -81,7 +90,13 @@ class Cache:
             compiled = strictjson.loads(payload, max_depth=None, scan_digits=True)
         except strictjson.BadJSON:
             return None
-        return compiled if _plausible(compiled, fingerprint) else None
+        if not _plausible(compiled, fingerprint):
+            return None
+        try:
+            os.utime(self._path(fingerprint, where))  # read lately: the last to be pruned
+        except OSError:
+            pass
+        return compiled
 
     def put(self, fingerprint: str, compiled: dict, where: str = "") -> None:
         if self.folder is None:
@@ -98,9 +113,46 @@ class Cache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             clean_stale_temps(self.folder)
-            atomic_write(self._path(fingerprint, where), data)
+            path = self._path(fingerprint, where)
+            atomic_write(path, data)
         except OSError:
-            pass  # a cache that cannot be written only costs time
+            return  # a cache that cannot be written only costs time
+        self.prune(keep=path)
+
+    def prune(self, keep: Path | None = None, now: float | None = None) -> int:
+        """Remove this folder's other entries for `keep`'s story folder, entries named the old
+        way, entries not read for MAX_IDLE_SECONDS, and the least lately read past
+        MAX_FOLDER_BYTES; return how many.
+        Only files named as ours are touched."""
+        if self.folder is None:
+            return 0
+        now = time.time() if now is None else now
+        place = keep.name.split("-")[0] + "-" if keep is not None and "-" in keep.name else None
+        removed = 0
+        try:
+            entries = []
+            for entry in os.scandir(self.folder):
+                if not _ENTRY.fullmatch(entry.name) or not entry.is_file(follow_symlinks=False):
+                    continue
+                if keep is not None and entry.name == keep.name:
+                    continue
+                info = entry.stat(follow_symlinks=False)
+                if ((place is not None and entry.name.startswith(place)) or now - info.st_mtime > MAX_IDLE_SECONDS
+                        or "-" not in entry.name):  # named as before 0.3: never read now
+                    os.unlink(entry.path)
+                    removed += 1
+                else:
+                    entries.append((info.st_mtime, info.st_size, entry.path))
+            total = sum(size for _, size, _ in entries) + (keep.stat().st_size if keep is not None else 0)
+            for _, size, path in sorted(entries):  # the least lately read first
+                if total <= MAX_FOLDER_BYTES:
+                    break
+                os.unlink(path)
+                total -= size
+                removed += 1
+        except OSError:
+            pass  # pruning is a courtesy; the entries are only a cache
+        return removed
 
 
 def _plausible(compiled, fingerprint) -> bool:
