@@ -417,7 +417,7 @@ def test_lsp_index_of_her_finds_every_name_and_every_goto():
     import yaml
     weaves = {sid for path in (ROOT / "story").glob("[0-9]*.yaml")
               for sid, scene in (yaml.safe_load(path.read_text()).get("scenes") or {}).items()
-              if isinstance(scene, list)}
+              if isinstance(scene, list) or isinstance(scene, dict) and "flow" in scene}
     # a weave compiles to parts joined by choices nobody wrote; count the gotos written in scene mappings
     gotos = sum(len(s["choices"]) for sid, s in compiled["scenes"].items() if sid.split(".")[0] not in weaves)
     assert sum(o.role == "goto" and o.scene.split(".")[0] not in weaves for o in occurrences) == gotos
@@ -468,3 +468,37 @@ def test_lsp_rename_marks_save_changing_edits_for_confirmation(story):
         assert marked[0]["range"]["start"] == pos(text, "goto: dawn", 6)
     finally:
         c.close()
+
+
+def test_lsp_finds_where_a_weave_part_is_named(tmp_path):
+    """A label or a choice id inside a format-2 scene is a part a goto or visited() may name:
+    going to its definition lands on the label, and nothing calls it unknown."""
+    from adventure.lsp.folder import StoryFolder
+
+    (tmp_path / "story.yaml").write_text("id: w\ntitle: W\nstart: walk\nvariables: {}\n")
+    (tmp_path / "01.yaml").write_text(
+        "scenes:\n"
+        "  walk:\n"
+        "    - You walk.\n"
+        "    - label: corner\n"
+        "    - A corner.\n"
+        "    - choice: Wave.\n"
+        "      id: wave\n"
+        "      goto: home\n"
+        "  home:\n"
+        "    text:\n"
+        "      - if: visited('walk.wave') > 0\n"
+        "        text: You waved.\n"
+        "      - You are home.\n"
+        "    choices:\n"
+        "      - text: Again.\n"
+        "        goto: walk.corner\n"
+        "      - text: Stop.\n"
+        "        goto: end\n"
+        "  end: {text: The end., ending: true}\n")
+    folder = StoryFolder(tmp_path.resolve())
+    assert all(not items for items in folder.check().values())
+    for part, line in (("walk.corner", 3), ("walk.wave", 6)):
+        (where,) = folder.definitions("scene", part)
+        assert where.range[0] == line
+        assert [o for o in folder.occurrences("scene", part) if o.role != "def"]

@@ -58,7 +58,12 @@ def is_flow(node: Any) -> bool:
 
 def labels_of(sid: str, node: Any) -> set[str]:
     """The part ids a flow scene defines that authors may name: its labels, and its choices' ids."""
-    out: set[str] = set()
+    return set(label_nodes(sid, node))
+
+
+def label_nodes(sid: str, node: Any) -> dict[str, Any]:
+    """Each part id a flow scene defines that authors may name, and the node that names it."""
+    out: dict[str, Any] = {}
     stack = [_flow_items(node)]
     while stack:
         items = stack.pop()
@@ -68,7 +73,7 @@ def labels_of(sid: str, node: Any) -> set[str]:
             fields = {k.value: v for k, v in item.value if isinstance(k, yaml.ScalarNode)}
             for key in ("label", "id"):
                 if key in fields and isinstance(fields[key], yaml.ScalarNode):
-                    out.add(f"{sid}.{fields[key].value}")
+                    out.setdefault(f"{sid}.{fields[key].value}", fields[key])
             for key in ("then", "else"):
                 if key in fields and isinstance(fields[key], yaml.SequenceNode):
                     stack.append(fields[key].value)

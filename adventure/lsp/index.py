@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from ..core import compiler as _compiler
+from ..core.weave import is_flow, label_nodes
 
 Range = tuple  # (line, col, end_line, end_col), 0-based, code points
 
@@ -269,6 +270,9 @@ class _Walker:
                                      first_line=_first_line(fields["text"]) if "text" in fields else None)
                     self.ix.scenes.setdefault(sid, info)
                     self.add("scene", sid, info.key, "def")
+                    if is_flow(scene):  # its labels and choice ids are parts a goto or visited() may name
+                        for part, name_node in label_nodes(sid, scene).items():
+                            self.add("scene", part, node_range(name_node), "def")
                     self.walk(scene)
                     if isinstance(fields.get("choices"), yaml.SequenceNode):
                         for item in fields["choices"].value:
