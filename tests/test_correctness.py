@@ -282,3 +282,61 @@ def test_check_against_lists_the_choice_ids_an_edit_removed(tmp_path):
     assert "removed or renamed: choice shore/search_beach" in result.stdout
     same = run_cli(["check", str(old), "--against", str(old)])
     assert "saves replay whole" in same.stdout
+
+
+# -- a big story is read lean: one file's YAML at a time --------------------------------------
+def _sources_for_lean_reading():
+    from adventure.store.loader import read_sources
+
+    def story(**files):
+        return {"story.yaml": "id: s\ntitle: S\nstart: a\nvariables: {n: {type: int, default: 0}}\n", **files}
+
+    yield "her", read_sources(ROOT / "story")
+    yield "tiny", read_sources(STORIES / "tiny")
+    yield "across files", story(**{
+        "1.yaml": "scenes:\n  a:\n    - Start.\n    - label: here\n    - choice: On.\n      id: on\n      goto: b\n"
+                  "blocks:\n  shared:\n    - The shared line.\n",
+        "2.yaml": "scenes:\n  b:\n    text:\n      - block: shared\n      - if: visited('a.here') > 0\n"
+                  "        text: Been there.\n    choices:\n      - {text: Back., goto: a.here}\n"
+                  "      - {text: End., goto: c}\n  c: {text: End., ending: true}\n"})
+    yield "mistakes", story(**{
+        "1.yaml": "scenes:\n  a:\n    text: Hi.\n    choices:\n      - {text: Go., goto: nowhere}\n"
+                  "      - {text: Count., goto: a, do: n += 'x'}\n",
+        "2.yaml": "scenes:\n  a: {text: Again., ending: true}\n  b: {txet: Typo., ending: true}\n",
+        "3.yaml": "scenes: [unclosed\n"})
+
+
+@pytest.mark.parametrize("name,sources", list(_sources_for_lean_reading()))
+def test_reading_lean_compiles_exactly_what_reading_whole_does(monkeypatch, name, sources):
+    from adventure.core.build import compile_sources
+
+    monkeypatch.setattr(compiler_module.Compiler, "LEAN_BYTES", None)
+    whole = compile_sources(sources)
+    monkeypatch.setattr(compiler_module.Compiler, "LEAN_BYTES", 0)
+    lean = compile_sources(sources)
+    assert lean == whole
+    assert (whole[0] is None) == (name == "mistakes")
+
+
+def test_reading_lean_holds_one_file_of_yaml_at_a_time(monkeypatch):
+    """What makes a big story's compile peak near the size of what it makes."""
+    from adventure.core.build import compile_sources
+
+    files = {f"{k}.yaml": "scenes:\n" + "".join(
+        f"  s{k}_{i}:\n    text: Scene {i} of file {k}.\n    choices:\n      - {{text: On., goto: s{k}_{i + 1}}}\n"
+        for i in range(20)) + f"  s{k}_20: {{text: End., ending: true}}\n" for k in range(4)}
+    sources = {"story.yaml": "id: s\ntitle: S\nstart: s0_0\n", **files}
+    live = []
+    scene = compiler_module.Compiler.scene
+
+    def counting(self, *args):
+        live.append(sum(isinstance(o, yaml.Node) for o in gc.get_objects()))
+        return scene(self, *args)
+    monkeypatch.setattr(compiler_module.Compiler, "scene", counting)
+    for lean in (None, 0):
+        monkeypatch.setattr(compiler_module.Compiler, "LEAN_BYTES", lean)
+        live.clear()
+        compile_sources(sources)
+        if lean is None:
+            whole = max(live)
+    assert max(live) < whole / 2  # about a quarter: one file of four, and the scene keys

@@ -89,7 +89,7 @@ CHOICE_KEYS = {"text", "goto", "id", "if", "do", "once", "fallback", "tags"}
 ITEM_KEYS = {"text", "if", "else", "speaker", "block", "tags"}
 
 Fields = dict[str, tuple[yaml.Node, yaml.Node]]  # key -> (key node, value node)
-RawScene = tuple[str, yaml.Node, yaml.Node, Union[str, None]]  # path, key node, node, the file's chapter
+RawScene = tuple[str, yaml.Node, Union[yaml.Node, None], Union[str, None]]  # path, key node, node (None: read lean), chapter
 RawBlock = tuple[str, yaml.Node, yaml.Node]  # path, key node, node
 Where = Union[yaml.Node, yaml.Mark, "_Mark", None]  # what a diagnostic points at
 
@@ -105,6 +105,8 @@ class Compiler:
     scene_ids: dict[str, RawScene | None]  # scenes, and the labels of flow scenes (None): what a goto may name
     current_part: str  # the scene or part being compiled: where a variation or a draw counts its visits
     draws: int         # random() calls placed so far
+
+    LEAN_BYTES: int | None = 4_000_000  # source text past which a story is read lean (see `story`)
 
     def __init__(self) -> None:
         self.diagnostics: list[Diagnostic] = []
@@ -427,19 +429,43 @@ class Compiler:
                 else:
                     blocks[name] = (path, key_node, block_node)
 
+    def _scene_nodes(self, path: str, text: str) -> dict[str, yaml.Node]:
+        """A file's scene nodes, read again; what reading it reports was reported the first time."""
+        diagnostics, expanded = self.diagnostics, self.expanded_bytes
+        self.diagnostics = []
+        self._constructor.constructed_objects.clear()  # it would keep the last file's nodes alive
+        try:
+            scenes: dict[str, RawScene] = {}
+            self.scene_file(path, text, scenes, {})
+        finally:
+            self.diagnostics, self.expanded_bytes = diagnostics, expanded
+        return {sid: node for sid, (_p, _k, node, _c) in scenes.items() if node is not None}
+
     # -- the whole story -----------------------------------------------------------
     def story(self, manifest_file: tuple[str, str], scene_files: Iterable[tuple[str, str]]) -> CompiledStory | None:
         """manifest_file = (path, text); scene_files = [(path, text)]. Return compiled or None."""
         manifest = self.manifest(*manifest_file)
         raw_scenes: dict[str, RawScene] = {}
         raw_blocks: dict[str, RawBlock] = {}
-        for path, text in scene_files:
+        files = list(scene_files)
+        # A big story is read twice, one file at a time: first for its scene ids, then to
+        # compile each file's scenes. Only one file's YAML nodes (four Python objects a
+        # value) are alive at once, so the peak memory of a compile stays near the size of
+        # what it makes, and the host's garbage collector has less to walk each time it runs.
+        lean = self.LEAN_BYTES is not None and sum(len(text) for _, text in files) > self.LEAN_BYTES
+        labels: set[str] = set()
+        for path, text in files:
+            before = set(raw_scenes)
             self.scene_file(path, text, raw_scenes, raw_blocks)
+            for sid in [sid for sid in raw_scenes if sid not in before]:
+                _path, key_node, node, chapter = raw_scenes[sid]
+                if node is not None and is_flow(node):
+                    labels.update(labels_of(sid, node))
+                if lean:
+                    raw_scenes[sid] = (path, key_node, None, chapter)
         if manifest is None:
             return None
         variables = manifest["variables"]
-        labels = {label for sid, (_p, _k, node, _c) in raw_scenes.items() if is_flow(node)
-                  for label in labels_of(sid, node)}
         self.scene_ids = {**raw_scenes, **dict.fromkeys(labels)}
         self.current_part = manifest.get("start") or ""
         self.draws = 0
@@ -451,7 +477,16 @@ class Compiler:
         self.speaker_ids = manifest["speakers"]
         self.raw_blocks, self.blocks, self.expanding = raw_blocks, {}, set()
         scenes: dict[str, CompiledScene] = {}
-        for sid, (path, key_node, node, chapter) in raw_scenes.items():
+        texts, loaded = dict(files), ""
+        nodes: dict[str, yaml.Node] = {}
+        for sid, (path, key_node, maybe_node, chapter) in raw_scenes.items():
+            if maybe_node is None:  # read lean: this file's nodes, read again
+                if loaded != path:
+                    nodes = {}  # the last file's nodes go before this one's are made
+                    loaded, nodes = path, self._scene_nodes(path, texts[path])
+                node = nodes[sid]
+            else:
+                node = maybe_node
             if is_flow(node):
                 parts = Weaver(self, path, sid, key_node, node, chapter).scene()
                 for pid, part in parts.items():

@@ -39,6 +39,8 @@ class _Caches:
 
 
 class _CachingCompiler(Compiler):
+    LEAN_BYTES = None  # its composed files are kept for the next keystroke anyway
+
     def __init__(self, caches: _Caches, context_of):
         super().__init__()
         self._caches = caches
