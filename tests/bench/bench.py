@@ -2,7 +2,7 @@
 floor, in one run, on one neutral story (tests/bench/gen.py), with the same
 picks and the same output checked on every runtime.
 
-    python tests/bench/bench.py            # N = 1k, 10k, 100k; about 50 minutes here
+    python tests/bench/bench.py            # N = 1k, 10k, 100k; about 40 minutes here
     python tests/bench/bench.py --quick    # N = 1k, 10k; about 5 minutes here
     python tests/bench/bench.py --report   # the last run's tables again, measuring nothing
 
