@@ -288,43 +288,15 @@ class Game:
         siblings. The copies carry no route (the driver keeps its own) and render
         no text; taking the choices leaves this game as it was.
         """
-        state = self.state
-        scene_vars, visits, used, origin = state.vars, state.visits, state.used, state.origin
-        story = self.story
+        used, draws = self.state.used, self.story.draws
         out: list[tuple[str, Game | PlayError]] = []
-        if not story.draws:  # the common case, kept lean: the explorer calls this for every state
-            new_game, new_state = Game.__new__, GameState.__new__
-            for choice in self._available():
-                game = new_game(Game)
-                game.story, game.keep_text, game._frames, game._options = story, False, [], None
-                game.trail, game._observers = [choice.key], []
-                game.state = child = new_state(GameState)
-                child.scene, child.vars, child.visits, child.route = state.scene, scene_vars.copy(), visits.copy(), []
-                child.used, child.origin, child.stack = used, origin, state.stack
-                try:
-                    if choice.once:
-                        child.used = used | {choice.key}
-                    if choice.effects is not None:
-                        choice.effects(child.vars, child.visits)
-                    game._enter(choice.target if choice.call is None and not choice.ret else game._follow(choice))
-                except PlayError as exc:
-                    out.append((choice.id, exc))
-                    continue
-                except Exception as exc:
-                    out.append((choice.id, EvaluationError(f"in scene {child.scene!r}: {_describe(exc)}")))
-                    continue
-                out.append((choice.id, game))
-            return out
         for choice in self._available():
             pending: list[list[int]] = [[]]  # the picks of random draws to make, one list per future to follow
             while pending:
                 picks = pending.pop()
-                game = Game.__new__(Game)
-                game.story, game.keep_text, game._frames, game._options = story, False, [], None
-                game.trail, game._observers = [choice.key], []
-                game.state = child = GameState(state.scene, scene_vars.copy(), visits.copy(), [], used, origin,
-                                               state.stack)
-                if story.draws:
+                game = self._fork(choice.key)
+                child = game.state
+                if draws:
                     child.visits["#draws"] = _Draws(picks)  # type: ignore[assignment]  # see expr.Picks
                 try:
                     if choice.once:
@@ -345,11 +317,23 @@ class Game:
                 except Exception as exc:
                     out.append((choice.id, EvaluationError(f"in scene {child.scene!r}: {_describe(exc)}")))
                     continue
-                child.visits.pop("#draws", None)
+                if draws:
+                    child.visits.pop("#draws", None)
                 out.append((choice.id, game))
         return out
 
     # -- internals ---------------------------------------------------------------
+    def _fork(self, key: str) -> Game:
+        """A copy to take a choice in: no text, no route, no observers. Made slot by slot,
+        since the explorer makes one for every choice of every state."""
+        state, game = self.state, Game.__new__(Game)
+        game.story, game.keep_text, game._frames, game._options = self.story, False, [], None
+        game.trail, game._observers = [key], []
+        game.state = child = GameState.__new__(GameState)
+        child.scene, child.vars, child.visits, child.route = state.scene, state.vars.copy(), state.visits.copy(), []
+        child.used, child.origin, child.stack = state.used, state.origin, state.stack
+        return game
+
     def _available(self) -> list[Choice]:
         if self._options is None:
             state = self.state
