@@ -202,6 +202,20 @@ def make_server() -> AdventureServer:
         folder = ls.folder_of(uri)
         return folder, _path(uri)
 
+    def position(params):
+        """(folder, path, line, column) of a request's place in a document, or None outside a story."""
+        folder, path = doc_path(params.text_document.uri)
+        if folder is None:
+            return None
+        return (folder, path, *ls.from_client(folder, path, params.position))
+
+    def symbol(params):
+        """(folder, kind, name) of the name at a request's place, or None: choices have no
+        definition to go to, only their ids."""
+        where = position(params)
+        found = None if where is None else where[0].symbol_at(*where[1:])
+        return None if found is None or found[0] == "choice" else (where[0], found[0], found[1])
+
     @ls.feature(t.TEXT_DOCUMENT_DID_OPEN)
     @safely()
     def did_open(params: t.DidOpenTextDocumentParams):
@@ -247,10 +261,10 @@ def make_server() -> AdventureServer:
                 t.CompletionOptions(trigger_characters=[":", " ", "'", '"', "(", "{", "="]))
     @safely(None)
     def completion(params: t.CompletionParams):
-        folder, path = doc_path(params.text_document.uri)
-        if folder is None:
+        where = position(params)
+        if where is None:
             return None
-        line, col = ls.from_client(folder, path, params.position)
+        folder, path, line, col = where
         items = []
         for item in folder.complete(path, line, col):
             items.append(t.CompletionItem(
@@ -261,35 +275,32 @@ def make_server() -> AdventureServer:
     @ls.feature(t.TEXT_DOCUMENT_DEFINITION)
     @safely(None)
     def definition(params: t.DefinitionParams):
-        folder, path = doc_path(params.text_document.uri)
-        if folder is None:
+        hit = symbol(params)
+        if hit is None:
             return None
-        found = folder.symbol_at(path, *ls.from_client(folder, path, params.position))
-        if found is None or found[0] == "choice":
-            return None
+        folder, kind, name = hit
         return [t.Location(uri=from_fs_path(o.path), range=ls.to_client(folder, o.path, o.range))
-                for o in folder.definitions(found[0], found[1])] or None
+                for o in folder.definitions(kind, name)] or None
 
     @ls.feature(t.TEXT_DOCUMENT_REFERENCES)
     @safely(None)
     def references(params: t.ReferenceParams):
-        folder, path = doc_path(params.text_document.uri)
-        if folder is None:
+        hit = symbol(params)
+        if hit is None:
             return None
-        found = folder.symbol_at(path, *ls.from_client(folder, path, params.position))
-        if found is None or found[0] == "choice":
-            return None
+        folder, kind, name = hit
         include = params.context.include_declaration if params.context else True
         return [t.Location(uri=from_fs_path(o.path), range=ls.to_client(folder, o.path, o.range))
-                for o in folder.occurrences(found[0], found[1]) if include or o.role != "def"]
+                for o in folder.occurrences(kind, name) if include or o.role != "def"]
 
     @ls.feature(t.TEXT_DOCUMENT_HOVER)
     @safely(None)
     def hover(params: t.HoverParams):
-        folder, path = doc_path(params.text_document.uri)
-        if folder is None:
+        where = position(params)
+        if where is None:
             return None
-        found = folder.hover(path, *ls.from_client(folder, path, params.position))
+        folder, path, line, col = where
+        found = folder.hover(path, line, col)
         if found is None:
             return None
         text, rng = found
@@ -299,10 +310,11 @@ def make_server() -> AdventureServer:
     @ls.feature(t.TEXT_DOCUMENT_PREPARE_RENAME)
     @safely(None)
     def prepare_rename(params: t.PrepareRenameParams):
-        folder, path = doc_path(params.text_document.uri)
-        if folder is None:
+        where = position(params)
+        if where is None:
             return None
-        found = folder.prepare_rename(path, *ls.from_client(folder, path, params.position))
+        folder, path, line, col = where
+        found = folder.prepare_rename(path, line, col)
         if found is None:
             return None
         rng, name = found
@@ -310,11 +322,12 @@ def make_server() -> AdventureServer:
 
     @ls.feature(t.TEXT_DOCUMENT_RENAME)
     def rename(params: t.RenameParams):
-        folder, path = doc_path(params.text_document.uri)
-        if folder is None:
+        where = position(params)
+        if where is None:
             return None
+        folder, path, line, col = where
         try:
-            edits, warnings = folder.rename(path, *ls.from_client(folder, path, params.position),
+            edits, warnings = folder.rename(path, line, col,
                                             params.new_name)
         except ValueError as exc:
             from pygls.exceptions import JsonRpcInvalidParams
