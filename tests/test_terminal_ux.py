@@ -6,22 +6,9 @@ import time
 
 import pytest
 
-from test_terminal import TMUX, Pane, route_in  # noqa: F401 - the harness
+from test_terminal import TMUX, Pane, pane_factory, route_in  # noqa: F401 - the harness and its fixture
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (CI installs it with apt-get)")
-
-
-@pytest.fixture
-def pane_factory(tmp_path):
-    panes = []
-
-    def make(**kw):
-        pane = Pane(tmp_path, **kw)
-        panes.append(pane)
-        return pane
-    yield make
-    for pane in panes:
-        pane.close()
 
 
 def bottom(pane, n=3):
@@ -31,6 +18,17 @@ def bottom(pane, n=3):
 def settle(pane, seconds=0.6):
     time.sleep(seconds)  # only to let the screen catch up; nothing asserts on time
     return pane.screen()
+
+
+def second_opening_then_quit(pane):
+    """A new game, its second opening taken, and quit: an autosave to come back to."""
+    new_game(pane)
+    pane.through_pacing()
+    seen = pane.menus()
+    pane.keys("2")
+    pane.through_pacing(seen)
+    pane.keys("q")
+    pane.wait("Goodbye")
 
 
 def new_game(pane):
@@ -196,13 +194,7 @@ def test_a_light_theme_from_colorfgbg_reads_on_white(pane_factory):
 
 def test_new_game_and_ctrl_c_keep_the_autosave(pane_factory):
     pane = pane_factory(width=100)
-    new_game(pane)
-    pane.through_pacing()
-    seen = pane.menus()
-    pane.keys("2")
-    pane.through_pacing(seen)
-    pane.keys("q")
-    pane.wait("Goodbye")
+    second_opening_then_quit(pane)
     assert route_in(pane) == ["office_small"]
     again = pane_factory(width=100)
     title = again.wait("New game")
@@ -274,13 +266,7 @@ def test_escape_and_ctrl_c_cancel_the_command_prompt(pane_factory):
 
 def test_continue_shows_previously_and_the_status_line_sits_under_the_menu(pane_factory):
     pane = pane_factory(width=100)
-    new_game(pane)
-    pane.through_pacing()
-    seen = pane.menus()
-    pane.keys("2")
-    pane.through_pacing(seen)
-    pane.keys("q")
-    pane.wait("Goodbye")
+    second_opening_then_quit(pane)
     again = pane_factory(width=100, height=40, args=("--continue",))
     again.tmux("send-keys", "-t", "game", "clear", "")  # nothing: the game starts on a fresh screen
     screen = again.through_pacing()
