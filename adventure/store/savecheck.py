@@ -55,22 +55,30 @@ def _ids(items) -> bool:
     return type(items) is list and len(items) <= MAX_ITEMS and all(_ok("id", i) for i in items)
 
 
-def state_problem(state) -> str | None:
-    if type(state) is not dict:
-        return "its state is not a mapping"
-    if not _ok("id", state.get("scene")):
-        return "its state has no current scene"
-    problem = _vars_problem(state.get("vars"), "its variables")
+def _place_problem(data: dict, whose: str) -> str | None:
+    """What both formats hold alike: the scene, the variables, the visit counts, the once-only list."""
+    if not _ok("id", data.get("scene")):
+        return f"{whose} has no current scene"
+    problem = _vars_problem(data.get("vars"), "its variables")
     if problem:
         return problem
-    visits = state.get("visits", {})
+    visits = data.get("visits", {})
     if type(visits) is not dict or len(visits) > MAX_ITEMS or not all(
             len(k) <= MAX_ID and _ok("count", v) for k, v in visits.items()):
         return "its visit counts are not scene -> count"
+    if not _ids(data.get("used", [])):
+        return "its once-only list is not a list of choice keys"
+    return None
+
+
+def state_problem(state) -> str | None:
+    if type(state) is not dict:
+        return "its state is not a mapping"
+    problem = _place_problem(state, "its state")
+    if problem:
+        return problem
     if not _ids(state.get("route", [])):
         return "its route is not a list of choice ids"
-    if not _ids(state.get("used", [])):
-        return "its once-only list is not a list of choice keys"
     origin = state.get("origin")
     if origin is not None:
         if type(origin) is not dict or not _ok("id", origin.get("scene")):
@@ -106,19 +114,11 @@ def game_problem(game) -> str | None:
     story = game.get("story")
     if type(story) is not dict or not _ok("id", story.get("id")):
         return "its game names no story"
-    if not _ok("id", game.get("scene")):
-        return "its game has no current scene"
-    problem = _vars_problem(game.get("vars"), "its variables")
+    problem = _place_problem(game, "its game")
     if problem:
         return problem
-    visits = game.get("visits", {})
-    if type(visits) is not dict or len(visits) > MAX_ITEMS or not all(
-            len(k) <= MAX_ID and _ok("count", v) for k, v in visits.items()):
-        return "its visit counts are not scene -> count"
     if type(game.get("route", "")) is not str:
         return "its route is not a string of choice ids"
-    if not _ids(game.get("used", [])):
-        return "its once-only list is not a list of choice keys"
     if type(game.get("check")) is not str:
         return "it has no checksum"
     return None
