@@ -1,4 +1,4 @@
-"""The exact shape of a save record, checked before anything else looks at it.
+"""The exact shape of a save record: made here, and checked here before anything else looks at it.
 
 A save is read by the title screen at every start, by `adventure saves` and by
 the loader; each of them may then format, compare or replay what it holds. So
@@ -7,6 +7,10 @@ fails is refused whole with the first problem found.
 """
 from __future__ import annotations
 
+import time
+from typing import Any
+
+SAVE_FORMAT = 2  # 1: {"meta", "state"} with the whole route replayed on load; 2: {"meta", "game": snapshot}
 MAX_TEXT = 2000
 MAX_ID = 200
 MAX_VALUE_TEXT = 100_000
@@ -122,3 +126,25 @@ def game_problem(game) -> str | None:
     if type(game.get("check")) is not str:
         return "it has no checksum"
     return None
+
+
+def save_record(game: Any, play_seconds: float = 0.0, saved_at: float | None = None) -> dict:
+    """The record a save file holds, for the terminal and the web player alike, so a save
+    made by one loads in the other: {"format", "meta", "game": the game's snapshot}."""
+    story, scene = game.story, game.scene
+    return {
+        "format": SAVE_FORMAT,
+        "meta": {
+            "story_id": story.id,
+            "story_title": story.title,
+            "story_version": story.version,
+            "fingerprint": story.fingerprint,
+            "scene_title": scene.title,
+            "chapter": scene.chapter or "",
+            "choices": len(game.state.route),
+            "play_seconds": round(max(0.0, float(play_seconds)), 1),
+            "saved_at": round(time.time() if saved_at is None else float(saved_at), 3),
+            "ended": bool(scene.ending),
+        },
+        "game": game.snapshot(),
+    }

@@ -24,7 +24,6 @@ import json
 import os
 import re
 import stat
-import time
 from collections import namedtuple
 from pathlib import Path
 
@@ -34,9 +33,8 @@ from ..core.model import Story
 from ..core.snapshot import migrate, restore
 from . import strictjson
 from .atomic import NotRegular, atomic_write, clean_stale_temps, read_regular
-from .savecheck import check_record
+from .savecheck import SAVE_FORMAT, check_record, save_record
 
-SAVE_FORMAT = 2  # 1: {"meta", "state"} with the whole route replayed on load; 2: {"meta", "game": snapshot}
 NAME_RE = re.compile(r"(?:[A-Za-z0-9_-]{1,64}|autosave\.[1-9][0-9]?)\Z")  # autosave.N: the autosaves before
 KEY_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 AUTOSAVE = "autosave"
@@ -210,23 +208,7 @@ class SaveStore:
         if self.story != game.story.id:
             return self.bound(game.story.id).save(name, game, play_seconds)
         path = self.path(name)
-        story, scene = game.story, game.scene
-        record = {
-            "format": SAVE_FORMAT,
-            "meta": {
-                "story_id": story.id,
-                "story_title": story.title,
-                "story_version": story.version,
-                "fingerprint": story.fingerprint,
-                "scene_title": scene.title,
-                "chapter": scene.chapter or "",
-                "choices": len(game.state.route),
-                "play_seconds": round(max(0.0, play_seconds), 1),
-                "saved_at": round(time.time(), 3),
-                "ended": bool(scene.ending),
-            },
-            "game": game.snapshot(),
-        }
+        record = save_record(game, play_seconds)
         try:
             data = json.dumps(record, indent=1, ensure_ascii=False, allow_nan=False).encode("utf-8")
         except (ValueError, TypeError) as exc:

@@ -14,19 +14,16 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 from adventure.core.engine import Game, GameState, transcript, undo
 from adventure.core.errors import AdventureError, ChoiceError, PlayError
 from adventure.core.model import Story
 from adventure.core.snapshot import migrate, restore
 
-try:  # the shape of a save file, checked exactly as the terminal checks it
-    from adventure.store.savecheck import check_record
-except ImportError:  # pragma: no cover - a publish without the checker still loads saves
-    check_record = None
+# The shape of a save file, made and checked exactly as the terminal makes and checks it
+# (`adventure publish` ships this module with the core).
+from adventure.store.savecheck import SAVE_FORMAT, check_record, save_record
 
-SAVE_FORMAT = 2          # adventure.store.saves.SAVE_FORMAT
 MAX_SAVE_BYTES = 5 * 1024 * 1024
 NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 
@@ -119,22 +116,7 @@ class Player:
 
     # -- saves: the terminal's file format --------------------------------------------
     def record(self, play_seconds: float = 0.0, saved_at: float | None = None) -> dict:
-        game, story = self.game, self.story
-        return {
-            "format": SAVE_FORMAT,
-            "meta": {
-                "story_id": story.id,
-                "story_title": story.title,
-                "story_version": story.version,
-                "fingerprint": story.fingerprint,
-                "scene_title": game.scene.title,
-                "chapter": game.scene.chapter or "",
-                "choices": len(game.state.route),
-                "play_seconds": round(max(0.0, float(play_seconds)), 1),
-                "saved_at": round(time.time() if saved_at is None else float(saved_at), 3),
-            },
-            "game": game.snapshot(),
-        }
+        return save_record(self.game, play_seconds, saved_at)
 
     def save_text(self, play_seconds: float = 0.0, saved_at: float | None = None) -> str:
         """The save file's text, byte for byte as the terminal writes it."""
@@ -150,8 +132,7 @@ class Player:
             raise WebError("That file is not a save (it is not JSON).") from None
         if isinstance(record, dict) and type(record.get("format")) is int and record["format"] > SAVE_FORMAT:
             raise WebError(f"That save was made by a newer version of the game (format {record['format']}).")
-        problem = check_record(record, SAVE_FORMAT) if check_record is not None else (
-            None if isinstance(record, dict) and isinstance(record.get("meta"), dict) else "not a mapping")
+        problem = check_record(record, SAVE_FORMAT)
         if problem:
             raise WebError(f"That file is not a save ({problem}).")
         meta = record["meta"]
