@@ -673,3 +673,21 @@ def test_publish_fetches_the_pinned_pyodide_with_npm_and_checks_it(tmp_path):
     assert found == tmp_path / "cache" and pub.pyodide_version(found) == pub.PYODIDE_VERSION
     assert sorted(p.name for p in found.iterdir()) == sorted(pub.PYODIDE_FILES + ("package.json",))
     assert pub.find_pyodide(None, cache=found, npm=None) == found  # the cache is used without npm
+
+
+def test_a_save_from_the_page_is_the_terminals(tmp_path):
+    """Same game, same play time, same moment: the page's save file and the terminal's hold
+    the same record, at the end of the story too (where `ended` marks it in the saves list)."""
+    from adventure.web import bridge
+
+    story = adventure.open_story(TINY)
+    compiled, blocks = pub.compile_story(TINY)
+    for steps in (2, len(TINY_ROUTE)):
+        game = replay(story, TINY_ROUTE[:steps])
+        path = SaveStore(tmp_path, story.id).save(f"at{steps}", game, 30.0)
+        terminal = json.loads(path.read_text())
+        bridge.boot(json.dumps({"compiled": compiled, "blocks": blocks}))
+        bridge.call("load", json.dumps([path.read_text()]))
+        page = json.loads(json.loads(bridge.call("save_text", json.dumps([30.0, terminal["meta"]["saved_at"]])))["ok"])
+        assert page == terminal
+        assert page["meta"]["ended"] is (steps == len(TINY_ROUTE))
