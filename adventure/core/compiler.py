@@ -401,14 +401,17 @@ class Compiler:
         return out
 
     # -- scene files --------------------------------------------------------------
-    def scene_file(self, path: str, text: str, scenes: dict[str, RawScene], blocks: dict[str, RawBlock]) -> None:
-        """Record the scenes and blocks of one file: id -> (path, key node, node, chapter)."""
+    def scene_file(self, path: str, text: str, scenes: dict[str, RawScene],
+                   blocks: dict[str, RawBlock]) -> list[str]:
+        """Record the scenes and blocks of one file: id -> (path, key node, node, chapter).
+        Returns the ids of the scenes it added."""
+        added: list[str] = []
         node = self.compose(path, text)
         if node is None:
-            return
+            return added
         fields = self.mapping(path, node, "a scene file", FILE_KEYS)
         if fields is None:
-            return
+            return added
         chapter = self.string(path, fields["chapter"][1], "chapter") if "chapter" in fields else None
         if "scenes" in fields:
             for sid, (key_node, scene_node) in (self.mapping(path, fields["scenes"][1], "scenes") or {}).items():
@@ -420,6 +423,7 @@ class Compiler:
                                                f"{first[1].start_mark.line + 1})", "E010")
                 else:
                     scenes[sid] = (path, key_node, scene_node, chapter)
+                    added.append(sid)
         elif "blocks" not in fields:
             self.error(path, node, "a scene file needs `scenes`", "E004")
         if "blocks" in fields:
@@ -428,6 +432,7 @@ class Compiler:
                     self.error(path, key_node, f"duplicate block {name!r}", "E010")
                 else:
                     blocks[name] = (path, key_node, block_node)
+        return added
 
     def _scene_nodes(self, path: str, text: str) -> dict[str, yaml.Node]:
         """A file's scene nodes, read again; what reading it reports was reported the first time."""
@@ -455,9 +460,7 @@ class Compiler:
         lean = self.LEAN_BYTES is not None and sum(len(text) for _, text in files) > self.LEAN_BYTES
         labels: set[str] = set()
         for path, text in files:
-            before = set(raw_scenes)
-            self.scene_file(path, text, raw_scenes, raw_blocks)
-            for sid in [sid for sid in raw_scenes if sid not in before]:
+            for sid in self.scene_file(path, text, raw_scenes, raw_blocks):
                 _path, key_node, node, chapter = raw_scenes[sid]
                 if node is not None and is_flow(node):
                     labels.update(labels_of(sid, node))

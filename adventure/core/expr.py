@@ -215,7 +215,7 @@ def _variation(tree: Tree, funcs: Mapping[str, HostFunction] | None) -> Evaluato
     from .model import compile_template  # the alternatives are templates; model imports this module
 
     _, how, part, alts = tree
-    renders = [compile_template(alt, funcs) for alt in alts]
+    renders = [compile_template(alt, lambda t: compile_tree(t, funcs)) for alt in alts]
     last = len(renders) - 1
     site = stable_hash(part)
 

@@ -67,7 +67,7 @@ class Builder:
         key = repr(parts)
         f = self._templates.get(key)
         if f is None:
-            f = self._templates[key] = compile_template(parts, self.funcs, self)
+            f = self._templates[key] = compile_template(parts, self.tree)
         return f
 
     def text(self, items: list[TextItem]) -> TextRenderer:
@@ -110,9 +110,7 @@ class Builder:
         key = repr([e[:3] for e in effects])
         f = self._effects.get(key)
         if f is None:
-            f = compile_effects(effects, self.variables, self.funcs, self)
-            if f is not None:
-                self._effects[key] = f
+            f = self._effects[key] = compile_effects(effects, self.variables, self.tree)
         return f
 
 
@@ -120,12 +118,12 @@ _GLUE: dict[tuple[bool, bool], str | bool] = {
     (True, True): "both", (True, False): "before", (False, True): "after", (False, False): False}
 
 
-def compile_template(parts: Template, funcs: Funcs = None, builder: Builder | None = None) -> Renderer:
-    """A template is a list of str and expression trees; return a renderer."""
+def compile_template(parts: Template, tree: Callable[[Tree], Evaluator]) -> Renderer:
+    """A template is a list of str and expression trees; return a renderer. `tree` compiles
+    an expression (a story's Builder shares them)."""
     if all(isinstance(p, str) for p in parts):
         text = "".join(parts)  # type: ignore[arg-type]  # all str, as just checked
         return lambda v, n: text
-    tree = builder.tree if builder is not None else (lambda t: compile_tree(t, funcs))
     compiled = [p if isinstance(p, str) else tree(p) for p in parts]
     exprs = [f for f in compiled if f.__class__ is not str]
     if len(exprs) == 1:  # the common case, "...{x}...": one concatenation, no loop
@@ -149,23 +147,15 @@ def compile_template(parts: Template, funcs: Funcs = None, builder: Builder | No
     return render
 
 
-def compile_text(items: list[TextItem], funcs: Funcs = None) -> TextRenderer:
-    """Compile text items into a function (vars, visits, out) appending Lines."""
-    return Builder({}, funcs).text(items)
-
-
-def compile_effects(effects: list[Effect] | None, variables: Mapping[str, VariableSpec],
-                    funcs: Funcs = None, builder: Builder | None = None) -> Step | None:
-    """Compile [kind, name, tree, loc] effects into one function mutating vars.
+def compile_effects(effects: list[Effect], variables: Mapping[str, VariableSpec],
+                    tree: Callable[[Tree], Evaluator]) -> Step:
+    """Compile [kind, name, tree, loc] effects (at least one) into one function mutating vars.
 
     Every value assigned is kept within its variable's declaration: an int is
     clamped to its min/max (and must stay within INT_LIMIT), a str must be one
     of its `values` and at most MAX_STR characters; anything else raises
     EvaluationError, which the engine turns into a step that never happened.
     """
-    if not effects:
-        return None
-    tree = builder.tree if builder is not None else (lambda t: compile_tree(t, funcs))
     steps: list[Callable[..., None]] = []  # lambdas that bind their parts as defaults
     for kind, name, expr, _loc in effects:
         spec = variables[name]

@@ -74,8 +74,9 @@ class Cache:
         """The compiled story, or None on any doubt (missing, unreadable, edited, another engine's)."""
         if self.folder is None:
             return None
+        path = self._path(fingerprint, where)
         try:
-            raw = read_regular(self._path(fingerprint, where), MAX_ENTRY_BYTES)
+            raw = read_regular(path, MAX_ENTRY_BYTES)
         except OSError:
             return None
         head, newline, payload = raw.partition(b"\n")
@@ -93,7 +94,7 @@ class Cache:
         if not _plausible(compiled, fingerprint):
             return None
         try:
-            os.utime(self._path(fingerprint, where))  # read lately: the last to be pruned
+            os.utime(path)  # read lately: the last to be pruned
         except OSError:
             pass
         return compiled
@@ -119,7 +120,7 @@ class Cache:
             return  # a cache that cannot be written only costs time
         self.prune(keep=path)
 
-    def prune(self, keep: Path | None = None, now: float | None = None) -> int:
+    def prune(self, keep: Path, now: float | None = None) -> int:
         """Remove this folder's other entries for `keep`'s story folder, entries named the old
         way, entries not read for MAX_IDLE_SECONDS, and the least lately read past
         MAX_FOLDER_BYTES; return how many.
@@ -127,23 +128,23 @@ class Cache:
         if self.folder is None:
             return 0
         now = time.time() if now is None else now
-        place = keep.name.split("-")[0] + "-" if keep is not None and "-" in keep.name else None
+        place = keep.name.split("-")[0] + "-"  # `keep`'s story folder
         removed = 0
         try:
             entries = []
             for entry in os.scandir(self.folder):
                 if not _ENTRY.fullmatch(entry.name) or not entry.is_file(follow_symlinks=False):
                     continue
-                if keep is not None and entry.name == keep.name:
+                if entry.name == keep.name:
                     continue
                 info = entry.stat(follow_symlinks=False)
-                if ((place is not None and entry.name.startswith(place)) or now - info.st_mtime > MAX_IDLE_SECONDS
+                if (entry.name.startswith(place) or now - info.st_mtime > MAX_IDLE_SECONDS
                         or "-" not in entry.name):  # named as before 0.3: never read now
                     os.unlink(entry.path)
                     removed += 1
                 else:
                     entries.append((info.st_mtime, info.st_size, entry.path))
-            total = sum(size for _, size, _ in entries) + (keep.stat().st_size if keep is not None else 0)
+            total = sum(size for _, size, _ in entries) + keep.stat().st_size
             for _, size, path in sorted(entries):  # the least lately read first
                 if total <= MAX_FOLDER_BYTES:
                     break
