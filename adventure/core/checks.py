@@ -115,8 +115,6 @@ def _fallback_loops(compiled: CompiledStory) -> list[Diagnostic]:
     return out
 
 
-
-
 def _domains(variables: Mapping[str, VariableSpec], writes: set[str]) -> dict[str, list[Value]]:
     """Every value a variable can hold, where that is a small known set."""
     out: dict[str, list[Value]] = {}
